@@ -10,7 +10,15 @@ export async function createSchema(
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   orphanedTypes: Function[] = [],
 ): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, orphanedTypes, authChecker, validate: false, emitSchemaFile: false });
+  const schema = await buildSchema({ resolvers, orphanedTypes, authChecker, validate: false, emitSchemaFile: false });
+  // Root types have no class to carry a description; set them here so every type is documented.
+  const roots: Array<[ReturnType<GraphQLSchema['getQueryType']>, string]> = [
+    [schema.getQueryType(), 'Read the registry: regions, organizations, experts, beneficiaries, needs, agreements and statistics'],
+    [schema.getMutationType(), 'Change the registry; every mutation returns a payload with `userErrors`'],
+    [schema.getSubscriptionType(), 'Live events over graphql-ws on the same endpoint'],
+  ];
+  for (const [type, description] of roots) if (type) type.description = description;
+  return schema;
 }
 
 /** The schema as committed in schema.graphql: sorted, so diffs are stable. */

@@ -74,13 +74,13 @@ export class RegionResolver {
 
   @Authorized(...COORDINATORS)
   @Mutation(() => CreateCountyPairingPayload, { description: 'Record a county pairing (coordinators; the helped county must be in scope)' })
-  createCountyPairing(@Arg('input') input: CreateCountyPairingInput, @Ctx() ctx: Context): Promise<CreateCountyPairingPayload> {
+  createCountyPairing(@Arg('input', { description: 'The pairing to record' }) input: CreateCountyPairingInput, @Ctx() ctx: Context): Promise<CreateCountyPairingPayload> {
     return mutation(input, async () => ({ pairing: await ctx.services.regions.createPairing(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS)
   @Mutation(() => UpdateRegionPovertyPayload, { description: 'Change the poverty designation of a county or village (the association above it)' })
-  updateRegionPoverty(@Arg('input') input: UpdateRegionPovertyInput, @Ctx() ctx: Context): Promise<UpdateRegionPovertyPayload> {
+  updateRegionPoverty(@Arg('input', { description: 'The region, the version you read, and the new designation' }) input: UpdateRegionPovertyInput, @Ctx() ctx: Context): Promise<UpdateRegionPovertyPayload> {
     return mutation(input, async () => ({ region: await ctx.services.regions.updatePoverty(ctx.actor, ctx.scope, input) }));
   }
 }
