@@ -52,8 +52,8 @@ export class Page<T> {
       endCursor: this.cursors[this.cursors.length - 1] ?? null,
     };
   }
-  /** Counted lazily: only when a client selects `totalCount`. */
-  totalCount(): Promise<number> {
+  /** Counted lazily: only when a client selects `totalCount` (a getter, so GraphQL's default resolver reads it). */
+  get totalCount(): Promise<number> {
     return (this.counted ??= this.count());
   }
 
