@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../server/logger';
 import type { Actor, Principal } from '../graphql/principal';
 import type { Scope } from '../graphql/scope';
+import { AccessService } from './access/access.service';
 import { AuditService } from './audit/audit.service';
 import { createRegionLoaders } from './regions/region.loaders';
 import { RegionService } from './regions/region.service';
@@ -10,7 +11,8 @@ import { RegionService } from './regions/region.service';
 export function createServices(ds: DataSource) {
   const audit = new AuditService(ds);
   const regions = new RegionService(ds, audit);
-  return { audit, regions };
+  const access = new AccessService(ds, audit, regions);
+  return { audit, regions, access };
 }
 export type Services = ReturnType<typeof createServices>;
 

@@ -52,6 +52,8 @@ export async function startServer(config: Config, db: Database, logger: Logger):
   const schema = await createSchema(resolvers, orphanedTypes);
   const services = createServices(db.dataSource);
   const auth = new Authenticator(config);
+  // Service accounts: API keys are verified against the api_key table (hash only), revocation is immediate.
+  auth.apiKeys = services.access;
 
   const buildContext = (principal: Principal, requestId: string): Context => {
     const scope = Scope.of(principal);

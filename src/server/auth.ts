@@ -60,7 +60,7 @@ export class Authenticator {
       const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8') || '{}') as { alg?: string };
       if (header.alg === 'HS256') {
         ({ payload } = await jwtVerify<ZhuliClaims>(token, this.secret, { ...options, algorithms: ['HS256'] }));
-      } else if (this.jwks) {
+      } else if (header.alg === 'RS256' && this.jwks) {
         ({ payload } = await jwtVerify<ZhuliClaims>(token, this.jwks, { ...options, algorithms: ['RS256'] }));
       } else {
         throw unauthenticated(`Token algorithm ${header.alg ?? '?'} is not accepted`);
@@ -69,6 +69,8 @@ export class Authenticator {
       if (err instanceof GraphQLError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw unauthenticated(`Token rejected: ${err.claim} claim is not valid`);
+      if (err instanceof joseErrors.JWKSNoMatchingKey) throw unauthenticated('Token rejected: no key of the configured JWKS matches it');
+      if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) throw unauthenticated('Token rejected: the JWKS could not be fetched; retry later');
       throw unauthenticated('Token rejected: invalid signature or malformed token');
     }
     return principalFromClaims(payload);

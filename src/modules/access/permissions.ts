@@ -1,0 +1,29 @@
+import { COORDINATORS, Role } from '../../graphql/principal';
+import { AUDIT_READERS } from '../audit/audit.resolver';
+import { KEY_ADMINS } from './access.service';
+
+/**
+ * Who may call each root field of the schema. `public`: anyone, anonymous included. Otherwise `roles`
+ * (the field's `@Authorized(...)` roles; `[]` = any authenticated principal). `scoped`: the principal's
+ * region scope further limits what it reads or writes (filtered in SQL; out-of-scope writes are FORBIDDEN
+ * userErrors). test/auth-matrix.spec.ts fails when a root field has no rule here, or when a rule disagrees
+ * with the field's `@Authorized` metadata.
+ */
+export type Permission = { public: true; scoped: boolean; note?: string } | { public?: false; roles: readonly Role[]; scoped: boolean; note?: string };
+
+export const PERMISSIONS: Record<string, Permission> = {
+  // Public reference data and identity.
+  'Query.region': { public: true, scoped: false, note: 'regions are public reference data' },
+  'Query.regions': { public: true, scoped: false, note: 'regions are public reference data' },
+  'Query.node': { public: true, scoped: true, note: 'regions and county pairings for anyone; every other type only for roles that may read it, in scope' },
+  'Query.nodes': { public: true, scoped: true, note: 'as node' },
+  'Query.me': { public: true, scoped: false, note: 'anonymous callers get kind ANONYMOUS' },
+  // Access control and audit.
+  'Query.apiKeys': { roles: KEY_ADMINS, scoped: true },
+  'Query.auditEvents': { roles: AUDIT_READERS, scoped: true },
+  'Mutation.createApiKey': { roles: KEY_ADMINS, scoped: true, note: 'cannot grant roles above your own or a wider scope' },
+  'Mutation.revokeApiKey': { roles: KEY_ADMINS, scoped: true },
+  // Regions.
+  'Mutation.createCountyPairing': { roles: COORDINATORS, scoped: true, note: 'the helped county must be in scope' },
+  'Mutation.updateRegionPoverty': { roles: COORDINATORS, scoped: true, note: 'by the association above the region' },
+};
