@@ -4,6 +4,10 @@ import type { Actor, Principal } from '../graphql/principal';
 import type { Scope } from '../graphql/scope';
 import { AccessService } from './access/access.service';
 import { AuditService } from './audit/audit.service';
+import { createExpertLoaders } from './experts/expert.loaders';
+import { ExpertService } from './experts/expert.service';
+import { createOrganizationLoaders } from './organizations/organization.loaders';
+import { OrganizationService } from './organizations/organization.service';
 import { createRegionLoaders } from './regions/region.loaders';
 import { RegionService } from './regions/region.service';
 
@@ -11,15 +15,19 @@ import { RegionService } from './regions/region.service';
 export function createServices(ds: DataSource) {
   const audit = new AuditService(ds);
   const regions = new RegionService(ds, audit);
+  const organizations = new OrganizationService(ds, audit, regions);
+  const experts = new ExpertService(ds, audit, regions, organizations);
   const access = new AccessService(ds, audit, regions);
-  return { audit, regions, access };
+  return { audit, regions, access, organizations, experts };
 }
 export type Services = ReturnType<typeof createServices>;
 
 /** Every module's DataLoaders, created per request (and only here) for the caller's scope. */
-export function createLoaders(ds: DataSource, services: Services, _scope: Scope) {
+export function createLoaders(ds: DataSource, services: Services, scope: Scope) {
   return {
     ...createRegionLoaders(ds, services.regions),
+    ...createOrganizationLoaders(services.organizations, scope),
+    ...createExpertLoaders(ds, services.experts, scope),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -7,23 +7,29 @@ import { AccessResolver } from './access/access.resolver';
 import { KEY_ADMINS } from './access/access.service';
 import { AuditEvent } from './audit/audit-event.entity';
 import { AUDIT_READERS, AuditResolver } from './audit/audit.resolver';
+import { Expert } from './experts/expert.entity';
+import { ExpertResolver, OrganizationExpertsResolver } from './experts/expert.resolver';
+import { Organization } from './organizations/organization.entity';
+import { OrganizationResolver } from './organizations/organization.resolver';
 import { CountyPairing } from './regions/county-pairing.entity';
 import { Region } from './regions/region.entity';
 import { CountyPairingResolver, RegionResolver } from './regions/region.resolver';
 import { NodeResolver } from './node.resolver';
 
 /** Every TypeORM entity (the data source maps exactly these). */
-export const entities = [Region, CountyPairing, AuditEvent, ApiKey];
+export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey];
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, AccessResolver, AuditResolver];
+export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver];
 
 /** Object types reachable only through the Node interface must be listed for the schema. */
-export const orphanedTypes = [Region, CountyPairing, AuditEvent, ApiKey];
+export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey];
 
 registerNodeType<Context>('Region', (ctx, keys) => ctx.loaders.regionByCode.loadMany(keys));
 registerNodeType<Context>('CountyPairing', (ctx, keys) => ctx.loaders.pairingById.loadMany(keys));
+registerNodeType<Context>('Organization', (ctx, keys) => ctx.loaders.organizationById.loadMany(keys));
+registerNodeType<Context>('Expert', (ctx, keys) => ctx.loaders.expertById.loadMany(keys));
 // Audit events and API keys resolve only for the roles that may list them, within their scope.
 registerNodeType<Context>('AuditEvent', (ctx, keys) => (hasRole(ctx.principal, ...AUDIT_READERS) ? ctx.services.audit.bySeqs(ctx.scope, keys) : Promise.resolve(keys.map(() => null))));
 registerNodeType<Context>('ApiKey', (ctx, keys) => (hasRole(ctx.principal, ...KEY_ADMINS) ? ctx.services.access.byIds(ctx.scope, keys) : Promise.resolve(keys.map(() => null))));
