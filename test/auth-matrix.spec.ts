@@ -1,0 +1,312 @@
+import { getMetadataStorage } from 'type-graphql';
+import { toGlobalId } from '../src/graphql/node';
+import { createSchema } from '../src/graphql/schema';
+import { PERMISSIONS, type Permission } from '../src/modules/access/permissions';
+import { withCreditCheck } from '../src/modules/organizations/validators';
+import { orphanedTypes, resolvers } from '../src/modules/registry';
+import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
+
+/**
+ * The authorization matrix. (a) every root field of the schema has a declared rule (src/modules/access/
+ * permissions.ts) and a scenario below; (b) each rule agrees with the field's @Authorized metadata; (c) every
+ * scenario runs end to end for anonymous and every role, in scope and out of scope, asserting allowed/denied
+ * and that denied writes changed nothing in the database.
+ *
+ * Adding an operation: declare its rule in permissions.ts and add a scenario here (document + a variables
+ * factory building a fresh target inside 金寨县 341524, the in-scope region of every caller below).
+ */
+
+let app: TestApp;
+let admin: string;
+let serial = 0;
+const next = () => ++serial;
+
+/** Where each role's in-scope and out-of-scope callers sit (the target of every scenario is in 金寨县). */
+const IN_SCOPE: Record<Role, string> = {
+  NATIONAL_ADMIN: NATIONAL_REGION,
+  PROVINCIAL_COORDINATOR: '340000',
+  CITY_COORDINATOR: '341500',
+  COUNTY_COORDINATOR: '341524',
+  ORGANIZATION_MANAGER: '341524',
+  EXPERT: '341524',
+  ANALYST: '340000',
+  AUDITOR: '340000',
+};
+const OUT_OF_SCOPE: Partial<Record<Role, string>> = {
+  PROVINCIAL_COORDINATOR: '610000',
+  CITY_COORDINATOR: '610100',
+  COUNTY_COORDINATOR: '610124',
+  ORGANIZATION_MANAGER: '610124',
+  EXPERT: '610124',
+  ANALYST: '610000',
+  AUDITOR: '610000',
+};
+
+interface Caller {
+  label: string;
+  role: Role | null;
+  inScope: boolean;
+  token: string | null;
+}
+
+/** Fixtures in 金寨县 every scenario can use (created once, through the API). */
+interface Fixtures {
+  village: string;
+  helperCounty: string;
+  org: { id: string; key: string; name: string };
+  expert: { id: string; key: string; name: string };
+  apiKeyId: string;
+}
+let fx: Fixtures;
+
+interface Scenario {
+  /** Root field, e.g. `Mutation.updateRegionPoverty`. */
+  field: string;
+  document: string;
+  /** Fresh variables for one run (may create a new target through the API as the national admin). */
+  variables(): Promise<Record<string, unknown>>;
+  /** For queries: whether the in-scope target is visible in the result. */
+  seen?(data: any): boolean;
+  /** Roles that hold the rule's role and are in scope by region but which the business rule still refuses. */
+  refusedInScope?: Role[];
+}
+
+async function gqlOk(document: string, variables: Record<string, unknown>, token = admin): Promise<any> {
+  const res = await app.gql(document, variables, token);
+  expect(res.errors).toBeUndefined();
+  const payload = Object.values(res.data)[0] as { userErrors?: unknown[] };
+  if (payload && 'userErrors' in payload) expect(payload.userErrors).toEqual([]);
+  return res.data;
+}
+
+function creditCode(): string {
+  return withCreditCheck(`51341524MJ${String(8000000 + next()).slice(0, 7)}`);
+}
+async function newOrg(): Promise<{ id: string; key: string; name: string }> {
+  const name = `金寨县矩阵测试农技协${next()}`;
+  const d = await gqlOk(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code message } } }`, {
+    i: { name, type: 'RURAL_TECH_ASSOCIATION', regionCode: '341524', creditCode: creditCode(), contactName: '汪德明', contactPhone: '13905641234', serviceCategories: ['PLANTING'] },
+  });
+  const id = d.createOrganization.organization.id as string;
+  return { id, key: Buffer.from(id, 'base64url').toString().split(':')[1], name };
+}
+async function newExpert(): Promise<{ id: string; key: string; name: string }> {
+  const name = `矩阵专家${next()}`;
+  const d = await gqlOk(`mutation($i: CreateExpertInput!) { createExpert(input: $i) { expert { id } userErrors { code message } } }`, {
+    i: { name, regionCode: '341524', specialties: ['PLANTING'], contactPhone: '13905640000' },
+  });
+  const id = d.createExpert.expert.id as string;
+  return { id, key: Buffer.from(id, 'base64url').toString().split(':')[1], name };
+}
+async function newApiKey(): Promise<string> {
+  const d = await gqlOk(`mutation { createApiKey(input: { name: "matrix key ${next()}", roles: [COUNTY_COORDINATOR], regionCode: "341524" }) { apiKey { keyId } userErrors { code } } }`, {});
+  return d.createApiKey.apiKey.keyId;
+}
+async function versionOf(table: string, where: string, key: string): Promise<number> {
+  const [{ version }] = await app.ds.query(`SELECT version FROM ${table} WHERE ${where} = $1`, [key]);
+  return version;
+}
+
+const scenarios: Scenario[] = [
+  // Public reference data and identity.
+  { field: 'Query.region', document: `query { region(code: "341524") { name } }`, variables: async () => ({}), seen: (d) => d.region?.name === '金寨县' },
+  { field: 'Query.regions', document: `query { regions(filter: { parentCode: "341500" }) { nodes { code } } }`, variables: async () => ({}), seen: (d) => d.regions.nodes.some((n: any) => n.code === '341524') },
+  { field: 'Query.me', document: `query { me { kind } }`, variables: async () => ({}), seen: (d) => typeof d.me.kind === 'string' },
+  { field: 'Query.node', document: `query($id: ID!) { node(id: $id) { id } }`, variables: async () => ({ id: fx.org.id }), seen: (d) => d.node !== null },
+  {
+    field: 'Query.nodes',
+    document: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
+    variables: async () => ({ ids: [toGlobalId('Region', '341524'), fx.expert.id] }),
+    // The region is public for everybody; the expert only in scope.
+    seen: (d) => {
+      expect(d.nodes[0]).not.toBeNull();
+      return d.nodes[1] !== null;
+    },
+  },
+  // Access control and audit.
+  { field: 'Query.apiKeys', document: `query { apiKeys(first: 100) { nodes { keyId } } }`, variables: async () => ({}), seen: (d) => d.apiKeys.nodes.some((k: any) => k.keyId === fx.apiKeyId) },
+  { field: 'Query.auditEvents', document: `query($v: String!) { auditEvents(filter: { entityId: $v }) { nodes { entityId } } }`, variables: async () => ({ v: fx.village }), seen: (d) => d.auditEvents.nodes.length > 0 },
+  {
+    field: 'Mutation.createApiKey',
+    document: `mutation($n: String!) { createApiKey(input: { name: $n, roles: [COUNTY_COORDINATOR], regionCode: "341524" }) { secret userErrors { code message } } }`,
+    variables: async () => ({ n: `matrix created ${next()}` }),
+  },
+  { field: 'Mutation.revokeApiKey', document: `mutation($id: ID!) { revokeApiKey(input: { id: $id, reason: "matrix" }) { userErrors { code message } } }`, variables: async () => ({ id: await newApiKey() }) },
+  // Regions.
+  {
+    field: 'Mutation.updateRegionPoverty',
+    document: `mutation($i: UpdateRegionPovertyInput!) { updateRegionPoverty(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { code: fx.village, version: await versionOf('region', 'code', fx.village), povertyDesignation: 'POOR_VILLAGE', designatedYear: 2000 + (next() % 20) } }),
+  },
+  {
+    field: 'Mutation.createCountyPairing',
+    document: `mutation($i: CreateCountyPairingInput!) { createCountyPairing(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { helperCode: fx.helperCounty, helpedCode: '341524', basis: '矩阵测试文件', startDate: new Date(Date.UTC(2018, 0, 1) + next() * 86400000).toISOString().slice(0, 10) } }),
+  },
+  // Organizations and experts.
+  { field: 'Query.organization', document: `query($id: ID!) { organization(id: $id) { id } }`, variables: async () => ({ id: fx.org.id }), seen: (d) => d.organization !== null },
+  { field: 'Query.organizations', document: `query($n: String!) { organizations(filter: { nameContains: $n }) { nodes { id } } }`, variables: async () => ({ n: fx.org.name }), seen: (d) => d.organizations.nodes.length === 1 },
+  { field: 'Query.expert', document: `query($id: ID!) { expert(id: $id) { id } }`, variables: async () => ({ id: fx.expert.id }), seen: (d) => d.expert !== null },
+  { field: 'Query.experts', document: `query($n: String!) { experts(filter: { nameContains: $n }) { nodes { id } } }`, variables: async () => ({ n: fx.expert.name }), seen: (d) => d.experts.nodes.length === 1 },
+  {
+    field: 'Mutation.createOrganization',
+    document: `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { name: `矩阵新建协会${next()}`, type: 'RURAL_TECH_ASSOCIATION', regionCode: '341524', creditCode: creditCode(), contactName: '汪德明', contactPhone: '13905641234', serviceCategories: ['PLANTING'] } }),
+  },
+  {
+    field: 'Mutation.updateOrganization',
+    document: `mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { id: fx.org.id, version: await versionOf('organization', 'id', fx.org.key), contactName: `联系人${next()}` } }),
+  },
+  { field: 'Mutation.archiveOrganization', document: `mutation($id: ID!) { archiveOrganization(input: { id: $id, reason: "矩阵测试归档" }) { userErrors { code message } } }`, variables: async () => ({ id: (await newOrg()).id }) },
+  { field: 'Mutation.createExpert', document: `mutation($i: CreateExpertInput!) { createExpert(input: $i) { userErrors { code message } } }`, variables: async () => ({ i: { name: `新专家${next()}`, regionCode: '341524', specialties: ['PLANTING'], contactPhone: '13905640001' } }) },
+  {
+    field: 'Mutation.updateExpert',
+    document: `mutation($i: UpdateExpertInput!) { updateExpert(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { id: fx.expert.id, version: await versionOf('expert', 'id', fx.expert.key), title: `研究员${next()}` } }),
+  },
+  { field: 'Mutation.archiveExpert', document: `mutation($id: ID!) { archiveExpert(input: { id: $id, reason: "矩阵测试归档" }) { userErrors { code message } } }`, variables: async () => ({ id: (await newExpert()).id }) },
+  { field: 'Mutation.fileExpertRoster', document: `mutation($id: ID!) { fileExpertRoster(input: { id: $id }) { userErrors { code message } } }`, variables: async () => ({ id: (await newExpert()).id }) },
+  {
+    field: 'Mutation.registerExpertRoster',
+    document: `mutation($id: ID!) { registerExpertRoster(input: { id: $id }) { userErrors { code message } } }`,
+    variables: async () => {
+      const e = await newExpert();
+      await gqlOk(`mutation($id: ID!) { fileExpertRoster(input: { id: $id }) { userErrors { code message } } }`, { id: e.id });
+      return { id: e.id };
+    },
+    // Filed with 六安市 (the next-higher association): the county association cannot register it.
+    refusedInScope: [Role.COUNTY_COORDINATOR],
+  },
+];
+
+/** Row counts, newest updatedAt and version sums of every table: any write changes this. */
+async function fingerprint(): Promise<Record<string, unknown>> {
+  const cols: Array<{ table_name: string; column_name: string }> = await app.ds.query(
+    `SELECT c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+     WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' ORDER BY 1, 2`,
+  );
+  const tables = new Map<string, string[]>();
+  for (const c of cols) tables.set(c.table_name, [...(tables.get(c.table_name) ?? []), c.column_name]);
+  const parts = [...tables].map(([t, cs]) => {
+    const extra = [cs.includes('updatedAt') ? `max("updatedAt")::text` : `''`, cs.includes('version') ? `sum(version)::text` : `''`, cs.includes('revokedAt') ? `count("revokedAt")::text` : `''`];
+    return `SELECT '${t}' AS t, count(*)::text || '/' || ${extra.join(` || '/' || `)} AS f FROM "${t}"`;
+  });
+  const rows: Array<{ t: string; f: string }> = await app.ds.query(parts.join(' UNION ALL '));
+  return Object.fromEntries(rows.map((r) => [r.t, r.f]));
+}
+
+function callersFor(): Array<Omit<Caller, 'token'> & { region: string | null }> {
+  const out: Array<Omit<Caller, 'token'> & { region: string | null }> = [{ label: 'anonymous', role: null, inScope: false, region: null }];
+  for (const role of Object.values(Role)) {
+    out.push({ label: `${role} in scope (${IN_SCOPE[role]})`, role, inScope: true, region: IN_SCOPE[role] });
+    const away = OUT_OF_SCOPE[role];
+    if (away) out.push({ label: `${role} out of scope (${away})`, role, inScope: false, region: away });
+  }
+  return out;
+}
+const CALLERS = callersFor();
+const callerTokens = new Map<string, string | null>();
+
+beforeAll(async () => {
+  app = await startTestApp();
+  admin = await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: 'matrix-admin' });
+  const [{ code: village }] = await app.ds.query(`SELECT code FROM region WHERE level = 'VILLAGE' AND code LIKE '341524%' ORDER BY code LIMIT 1`);
+  const [{ code: helperCounty }] = await app.ds.query(`SELECT code FROM region WHERE level = 'COUNTY' AND code LIKE '3401%' ORDER BY code LIMIT 1`);
+  fx = { village, helperCounty, org: await newOrg(), expert: await newExpert(), apiKeyId: await newApiKey() };
+  // One audit event in 341524 for auditEvents to find.
+  await gqlOk(`mutation($i: UpdateRegionPovertyInput!) { updateRegionPoverty(input: $i) { userErrors { code message } } }`, { i: { code: village, version: await versionOf('region', 'code', village), povertyDesignation: 'POOR_VILLAGE', designatedYear: 2014 } });
+  for (const c of CALLERS) {
+    if (!c.role) {
+      callerTokens.set(c.label, null);
+      continue;
+    }
+    // The in-scope organization manager and expert act for the fixtures; out-of-scope ones for someone else.
+    const extra = c.role === Role.ORGANIZATION_MANAGER ? { org: c.inScope ? fx.org.key : '00000000-0000-4000-8000-000000000001' } : c.role === Role.EXPERT ? { expert: c.inScope ? fx.expert.key : '00000000-0000-4000-8000-000000000002' } : {};
+    callerTokens.set(c.label, await app.token([c.role], c.region as string, { sub: `matrix-${c.label.replace(/\W+/g, '-')}`, ...extra }));
+  }
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+async function rootFields(): Promise<string[]> {
+  const schema = await createSchema(resolvers, orphanedTypes);
+  const out: string[] = [];
+  for (const t of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    if (t) for (const name of Object.keys(t.getFields())) out.push(`${t.name}.${name}`);
+  }
+  return out.sort();
+}
+
+describe('declared rules', () => {
+  it('(a) every root field of the schema has a declared rule and a matrix scenario, and no rule is stale', async () => {
+    const fields = await rootFields();
+    expect(fields.filter((f) => !PERMISSIONS[f])).toEqual([]);
+    expect(fields.filter((f) => !scenarios.some((s) => s.field === f))).toEqual([]);
+    expect(Object.keys(PERMISSIONS).filter((f) => !fields.includes(f))).toEqual([]);
+  });
+
+  it('(b) each rule agrees with the @Authorized roles in the type-graphql metadata', async () => {
+    const meta = getMetadataStorage();
+    const roots = [
+      ...meta.queries.map((m) => ({ m, kind: 'Query' })),
+      ...meta.mutations.map((m) => ({ m, kind: 'Mutation' })),
+      ...meta.subscriptions.map((m) => ({ m, kind: 'Subscription' })),
+    ];
+    const fields = await rootFields();
+    const mismatches: string[] = [];
+    for (const { m, kind } of roots) {
+      const field = `${kind}.${m.schemaName}`;
+      if (!fields.includes(field) || !resolvers.includes(m.target)) continue;
+      const onField = meta.authorizedFields.find((a) => a.target === m.target && a.fieldName === m.methodName);
+      const onClass = meta.authorizedResolver.find((a) => a.target === m.target);
+      const auth = onField ?? onClass;
+      const rule: Permission | undefined = PERMISSIONS[field];
+      if (!rule) continue; // reported by (a)
+      const declared = rule.public ? 'public' : [...rule.roles].sort().join(',') || '(any authenticated)';
+      const actual = auth ? [...(auth.roles as string[])].sort().join(',') || '(any authenticated)' : 'public';
+      if (declared !== actual) mismatches.push(`${field}: declared ${declared}, @Authorized ${actual}`);
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
+
+describe('(c) every operation, every role, in scope and out of scope', () => {
+  for (const s of scenarios) {
+    describe(s.field, () => {
+      const [kind, name] = s.field.split('.');
+      it.each(CALLERS.map((c) => [c.label, c] as const))('%s', async (_label, c) => {
+        const rule = PERMISSIONS[s.field];
+        if (!rule) throw new Error(`no rule declared for ${s.field}`);
+        const schemaHas = (await rootFields()).includes(s.field);
+        if (!schemaHas) return; // an operation not (yet) in the schema
+        const token = callerTokens.get(c.label) ?? null;
+        const roleAllowed = rule.public || (c.role !== null && (rule.roles.length === 0 || rule.roles.includes(c.role)));
+        const variables = await s.variables();
+        const before = kind === 'Mutation' ? await fingerprint() : null;
+        const res = await app.gql(s.document, variables, token);
+        if (!roleAllowed) {
+          expect(res.data?.[name] ?? null).toBeNull();
+          expect(res.errors?.[0].extensions?.code).toBe(c.role === null ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+          if (before) expect(await fingerprint()).toEqual(before);
+          return;
+        }
+        expect(res.errors).toBeUndefined();
+        const inScope = c.inScope && !(c.role && s.refusedInScope?.includes(c.role));
+        if (kind === 'Mutation') {
+          const payload = res.data[name];
+          if (inScope) {
+            expect(payload.userErrors).toEqual([]);
+          } else {
+            expect(payload.userErrors.map((e: { code: string }) => e.code)).toContain('FORBIDDEN');
+            expect(await fingerprint()).toEqual(before);
+          }
+        } else {
+          const visible = s.seen ? s.seen(res.data) : true;
+          expect(visible).toBe(rule.scoped ? inScope : true);
+        }
+      });
+    });
+  }
+});
