@@ -1,0 +1,255 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig } from '../config';
+import { Role } from '../graphql/principal';
+import { Authenticator, NATIONAL_REGION } from '../server/auth';
+import { graphql, NetworkError, RemoteError, type Remote } from './http';
+
+/** Exit codes of every `zhuli` command. */
+export const EXIT = { OK: 0, USER_ERRORS: 1, USAGE: 2, NETWORK: 3 } as const;
+
+/** Where a command writes and which environment it reads (injectable for tests). */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+class UsageError extends Error {}
+
+interface Command {
+  summary: string;
+  help: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(args: { values: Record<string, any>; positionals: string[] }, io: Io): Promise<number>;
+}
+
+const REMOTE_OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+const REMOTE_HELP = `  --url URL        GraphQL endpoint (default $ZHULI_URL or http://127.0.0.1:4000/graphql)
+  --token TOKEN    bearer JWT or API key (default $ZHULI_TOKEN)
+  --json           print JSON instead of text`;
+
+function remoteOf(values: Record<string, any>, io: Io): Remote {
+  const token = values.token ?? io.env.ZHULI_TOKEN;
+  if (!token) throw new UsageError('a token is required: --token or ZHULI_TOKEN (mint one with `zhuli token`)');
+  return { url: values.url ?? io.env.ZHULI_URL ?? 'http://127.0.0.1:4000/graphql', token };
+}
+
+function rolesOf(values: Record<string, any>): Role[] {
+  const raw = ((values.role as string[] | undefined) ?? []).flatMap((r) => r.split(',')).map((r) => r.trim().toUpperCase()).filter(Boolean);
+  if (!raw.length) throw new UsageError('at least one --role is required');
+  const bad = raw.filter((r) => !Object.values(Role).includes(r as Role));
+  if (bad.length) throw new UsageError(`unknown role ${bad.join(', ')}; roles are ${Object.values(Role).join(', ')}`);
+  return raw as Role[];
+}
+
+function required(values: Record<string, any>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || !v) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function printUserErrors(errors: Array<{ field?: string[] | null; message: string; code: string }>, io: Io): number {
+  for (const e of errors) io.err(`error ${e.code}${e.field ? ` at ${e.field.join('.')}` : ''}: ${e.message}\n`);
+  return EXIT.USER_ERRORS;
+}
+
+const KEY_FIELDS = 'id keyId name roles regionCode prefix createdBy createdAt lastUsedAt revokedAt revokedBy revokeReason';
+
+const commands: Record<string, Command> = {
+  token: {
+    summary: 'mint a development HS256 token (from ZHULI_JWT_SECRET, issuer and audience)',
+    help: `zhuli token --sub SUBJECT --role ROLE [--role ROLE…] --region CODE [--ttl SECONDS] [--name NAME] [--org UUID] [--expert UUID]
+
+Signs a bearer token with the server's HS256 secret (ZHULI_JWT_SECRET, ZHULI_JWT_ISSUER, ZHULI_JWT_AUDIENCE
+as the server reads them) and prints it. For development and scripting; production tokens come from the
+single sign-on.
+
+  --sub SUBJECT    subject (who): a stable user id
+  --role ROLE      ${Object.values(Role).join(', ')} (repeat or comma-separate)
+  --region CODE    scope region code, e.g. 341524 (金寨县); 000000 = the whole country
+  --ttl SECONDS    lifetime (default 3600)
+  --name NAME      display name
+  --org UUID       organization an ORGANIZATION_MANAGER acts for
+  --expert UUID    expert an EXPERT acts as
+
+Examples:
+  zhuli token --sub wang --role COUNTY_COORDINATOR --region 341524
+  export ZHULI_TOKEN=$(zhuli token --sub admin --role NATIONAL_ADMIN --region 000000 --ttl 600)`,
+    options: { sub: { type: 'string' }, role: { type: 'string', multiple: true }, region: { type: 'string' }, ttl: { type: 'string' }, name: { type: 'string' }, org: { type: 'string' }, expert: { type: 'string' } },
+    async run({ values }, io) {
+      const sub = required(values, 'sub');
+      const roles = rolesOf(values);
+      const region = required(values, 'region');
+      if (!/^(\d{6}|\d{9}|\d{12})$/.test(region)) throw new UsageError(`--region must be a 6, 9 or 12 digit division code (${NATIONAL_REGION} = whole country)`);
+      const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
+      if (!Number.isInteger(ttl) || ttl <= 0) throw new UsageError('--ttl must be a positive number of seconds');
+      const auth = new Authenticator(loadConfig(io.env));
+      io.out(`${await auth.mint({ sub, roles, region, name: values.name, org: values.org, expert: values.expert }, ttl)}\n`);
+      return EXIT.OK;
+    },
+  },
+  'apikey create': {
+    summary: 'create a service-account API key (the secret is printed once)',
+    help: `zhuli apikey create --name NAME --role ROLE [--role ROLE…] --region CODE [--url URL] [--token TOKEN] [--json]
+
+Creates an API key on a running server (national admins anywhere, provincial coordinators within their
+province; never roles above your own). The secret is printed once: store it. Send it as X-API-Key.
+
+  --name NAME      name of the service account
+  --role ROLE      coordinator roles, ANALYST or AUDITOR (repeat or comma-separate)
+  --region CODE    scope region code (000000 = the whole country)
+${REMOTE_HELP}
+
+Example:
+  zhuli apikey create --name "安徽省科协 sync" --role PROVINCIAL_COORDINATOR --region 340000`,
+    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, region: { type: 'string' }, ...REMOTE_OPTIONS },
+    async run({ values }, io) {
+      const input = { name: required(values, 'name'), roles: rolesOf(values), regionCode: required(values, 'region') };
+      const data = await graphql<{ createApiKey: { secret: string | null; apiKey: Record<string, unknown> | null; userErrors: Array<{ field: string[] | null; message: string; code: string }> } }>(
+        remoteOf(values, io),
+        `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { ${KEY_FIELDS} } userErrors { field message code } } }`,
+        { input },
+      );
+      const r = data.createApiKey;
+      if (r.userErrors.length) return printUserErrors(r.userErrors, io);
+      if (values.json) io.out(`${JSON.stringify({ ...r.apiKey, secret: r.secret }, null, 2)}\n`);
+      else io.out(`id      ${r.apiKey?.keyId}\nname    ${r.apiKey?.name}\nroles   ${(r.apiKey?.roles as string[]).join(', ')}\nregion  ${r.apiKey?.regionCode}\nsecret  ${r.secret}\n\nThe secret is shown only now. Send it as the X-API-Key header.\n`);
+      return EXIT.OK;
+    },
+  },
+  'apikey revoke': {
+    summary: 'revoke an API key',
+    help: `zhuli apikey revoke ID --reason REASON [--url URL] [--token TOKEN] [--json]
+
+Revokes a key (its id as listed, or its global ID). Requests with it are refused from then on.
+
+  --reason REASON  why (kept with the key and in the audit trail)
+${REMOTE_HELP}
+
+Example:
+  zhuli apikey revoke 3f0c9a4e-… --reason "staff change"`,
+    options: { reason: { type: 'string' }, ...REMOTE_OPTIONS },
+    async run({ values, positionals }, io) {
+      if (positionals.length !== 1) throw new UsageError('exactly one key id is required');
+      const reason = required(values, 'reason');
+      const data = await graphql<{ revokeApiKey: { apiKey: Record<string, unknown> | null; userErrors: Array<{ field: string[] | null; message: string; code: string }> } }>(
+        remoteOf(values, io),
+        `mutation($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { apiKey { ${KEY_FIELDS} } userErrors { field message code } } }`,
+        { input: { id: positionals[0], reason } },
+      );
+      const r = data.revokeApiKey;
+      if (r.userErrors.length) return printUserErrors(r.userErrors, io);
+      io.out(values.json ? `${JSON.stringify(r.apiKey, null, 2)}\n` : `revoked ${r.apiKey?.keyId} (${r.apiKey?.name}) at ${r.apiKey?.revokedAt}\n`);
+      return EXIT.OK;
+    },
+  },
+  'apikey list': {
+    summary: 'list the API keys in your scope',
+    help: `zhuli apikey list [--all] [--first N] [--url URL] [--token TOKEN] [--json]
+
+Lists service-account keys in your scope, newest first (secrets are never shown again).
+
+  --all            include revoked keys
+  --first N        at most N keys (default 100)
+${REMOTE_HELP}
+
+Example:
+  zhuli apikey list --all --json`,
+    options: { all: { type: 'boolean' }, first: { type: 'string' }, ...REMOTE_OPTIONS },
+    async run({ values }, io) {
+      const first = values.first === undefined ? 100 : Number(values.first);
+      if (!Number.isInteger(first) || first < 1 || first > 100) throw new UsageError('--first must be between 1 and 100');
+      const data = await graphql<{ apiKeys: { totalCount: number; nodes: Array<Record<string, any>> } }>(
+        remoteOf(values, io),
+        `query($first: Int, $filter: ApiKeyFilter) { apiKeys(first: $first, filter: $filter) { totalCount nodes { ${KEY_FIELDS} } } }`,
+        { first, filter: { includeRevoked: Boolean(values.all) } },
+      );
+      if (values.json) {
+        io.out(`${JSON.stringify(data.apiKeys.nodes, null, 2)}\n`);
+        return EXIT.OK;
+      }
+      for (const k of data.apiKeys.nodes) {
+        io.out(`${k.keyId}  ${k.prefix}  ${k.regionCode}  ${(k.roles as string[]).join(',')}  ${k.revokedAt ? 'REVOKED' : 'active'}  last used ${k.lastUsedAt ?? 'never'}  ${k.name}\n`);
+      }
+      io.out(`${data.apiKeys.nodes.length} of ${data.apiKeys.totalCount} keys\n`);
+      return EXIT.OK;
+    },
+  },
+  serve: {
+    summary: 'run the Zhuli server (configured by environment variables)',
+    help: `zhuli serve
+
+Starts the GraphQL server (HTTP and WebSocket on $PORT, default 4000) with the embedded database, or
+DATABASE_URL when set. Stops gracefully on SIGTERM/SIGINT. See README "Configuration".
+
+Example:
+  PORT=4000 DATABASE_URL=postgres://zhuli@db/zhuli zhuli serve`,
+    options: {},
+    async run() {
+      // Loaded lazily so other commands never pull in the server and database layers.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { main } = require('../main') as typeof import('../main');
+      await main();
+      return EXIT.OK;
+    },
+  },
+};
+
+function overview(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return `zhuli — administration client of the Zhuli (助力) GraphQL service
+
+Usage: zhuli <command> [options]     zhuli <command> --help for details and examples
+
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+Exit codes: 0 ok, 1 the server reported userErrors, 2 usage error, 3 network or authentication failure.
+`;
+}
+
+/** Runs `zhuli` with its arguments; resolves to the exit code. */
+export async function run(argv: string[], io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env }): Promise<number> {
+  if (!argv.length || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    const topic = argv[0] === 'help' ? argv.slice(1).join(' ') : '';
+    if (topic && commands[topic]) io.out(`${commands[topic].help}\n`);
+    else io.out(overview());
+    return argv.length ? EXIT.OK : EXIT.USAGE;
+  }
+  const name = commands[`${argv[0]} ${argv[1]}`] ? `${argv[0]} ${argv[1]}` : argv[0];
+  const command = commands[name];
+  if (!command) {
+    const group = Object.keys(commands).filter((c) => c.startsWith(`${argv[0]} `));
+    io.err(group.length ? `zhuli ${argv[0]}: choose one of ${group.map((g) => g.split(' ')[1]).join(', ')}\n` : `zhuli: unknown command "${argv[0]}"\n\n${overview()}`);
+    return EXIT.USAGE;
+  }
+  const rest = argv.slice(name.split(' ').length);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`${command.help}\n`);
+    return EXIT.OK;
+  }
+  try {
+    const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    if (parsed.positionals.length && name !== 'apikey revoke') throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
+    return await command.run(parsed as { values: Record<string, any>; positionals: string[] }, io);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`zhuli ${name}: ${(err as Error).message}\nSee: zhuli ${name} --help\n`);
+      return EXIT.USAGE;
+    }
+    if (err instanceof NetworkError) {
+      io.err(`zhuli ${name}: ${err.message}\n`);
+      return EXIT.NETWORK;
+    }
+    if (err instanceof RemoteError) {
+      io.err(`zhuli ${name}: ${err.message}\n`);
+      return EXIT.USER_ERRORS;
+    }
+    throw err;
+  }
+}
