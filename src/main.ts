@@ -20,7 +20,9 @@ export async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     try {
       await server.stop();
+      logger.info('server stopped; closing the database');
       await db.close();
+      logger.info('database closed');
     } finally {
       process.exit(0);
     }

@@ -93,13 +93,18 @@ export async function startServer(config: Config, db: Database, logger: Logger):
   );
 
   const statsPlugin: ApolloServerPlugin<Context> = {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      const started = process.hrtime.bigint();
       return {
-        async willSendResponse({ response, contextValue }) {
+        async willSendResponse({ response, request }) {
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           const stats = requestStats.getStore();
           if (stats) result.extensions = { ...result.extensions, sqlStatements: stats.sqlStatements };
+          contextValue?.logger?.info(
+            { op: request.operationName ?? null, ms: Number(process.hrtime.bigint() - started) / 1e6, sql: stats?.sqlStatements, errors: result.errors?.length ?? 0 },
+            'graphql request',
+          );
           // Unexpected errors carry the request id, so a report can be matched with the server log.
           for (const e of result.errors ?? []) {
             if (e.extensions?.code === 'INTERNAL_SERVER_ERROR') (e.extensions as Record<string, unknown>).requestId = contextValue?.requestId;
@@ -120,6 +125,8 @@ export async function startServer(config: Config, db: Database, logger: Logger):
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT (drain, close the database, exit); Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

@@ -1,0 +1,70 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import fs from 'node:fs';
+
+export const ROOT = path.join(__dirname, '..');
+
+/** Compiles the project with tsc once per run (the real binaries run compiled output, never ts sources). */
+export function buildOnce(): void {
+  const marker = path.join(ROOT, 'dist', '.built-by-tests');
+  const stamp = process.env.ZHULI_TEST_BUILD_STAMP ?? String(process.ppid);
+  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === stamp) return;
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: 'inherit' });
+  fs.writeFileSync(marker, stamp);
+}
+
+/** A Zhuli server running as its own process (`node dist/src/main.js`). */
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  logs: string[];
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `node dist/src/main.js` with the given environment and waits until it serves GraphQL. */
+export async function startProcess(env: Record<string, string>, timeoutMs = 90_000): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${logs.join('')}`));
+    }, timeoutMs);
+    const onData = (buf: Buffer) => {
+      const text = buf.toString('utf8');
+      logs.push(text);
+      for (const line of text.split('\n')) {
+        try {
+          const entry = JSON.parse(line) as { url?: string; msg?: string };
+          if (entry.msg?.startsWith('Zhuli is serving') && entry.url) {
+            clearTimeout(timer);
+            resolve(entry.url);
+          }
+        } catch {
+          /* not a JSON log line */
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (b: Buffer) => logs.push(b.toString('utf8')));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
+    });
+  });
+  return {
+    child,
+    url,
+    logs,
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      });
+    },
+  };
+}

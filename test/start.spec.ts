@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { loadConfig } from '../src/config';
+import { Role } from '../src/graphql/principal';
+import { Authenticator } from '../src/server/auth';
+import { withDatabase } from './global-setup';
+import { buildOnce, startProcess } from './process';
+
+async function post(url: string, query: string, token?: string) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) });
+  return (await res.json()) as { data: any; errors?: unknown[] };
+}
+
+/**
+ * What a new user does: start the compiled service on an empty database (it migrates and loads the demo
+ * dataset), query it, write through the API, restart it, and find the write still there.
+ */
+describe('npm start on an empty database', () => {
+  let env: Record<string, string>;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    buildOnce();
+    const base = process.env.DATABASE_URL;
+    if (base) {
+      const name = `zhuli_start_${randomUUID().slice(0, 8)}`;
+      const admin = new Client({ connectionString: base });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      env = { DATABASE_URL: withDatabase(base, name) };
+      cleanup = async () => {
+        const c = new Client({ connectionString: base });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      };
+    } else {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhuli-start-'));
+      env = { ZHULI_DATA_DIR: dir };
+      cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+  afterAll(async () => cleanup?.());
+
+  it('answers the acceptance query, and keeps API writes across a restart', async () => {
+    const first = await startProcess(env);
+    try {
+      const res = await post(first.url, '{ region(code:"341524") { name level povertyDesignation parent { name } } }');
+      expect(res.data.region).toEqual({ name: '金寨县', level: 'COUNTY', povertyDesignation: 'NATIONAL', parent: { name: '六安市' } });
+      const token = await new Authenticator(loadConfig({})).mint({ sub: 'start-test', roles: [Role.PROVINCIAL_COORDINATOR], region: '340000' });
+      const created = await post(
+        first.url,
+        `mutation { createCountyPairing(input: { helperCode: "340103", helpedCode: "341226", basis: "restart test", startDate: "2019-05-01" }) { pairing { id } userErrors { code } } }`,
+        token,
+      );
+      expect(created.data.createCountyPairing.userErrors).toEqual([]);
+      // Structured JSON logs carry a request id.
+      expect(first.logs.join('')).toMatch(/"requestId":"[^"]+".*"msg":"graphql request"/);
+    } finally {
+      expect(await first.stop('SIGTERM')).toBe(0);
+    }
+    const second = await startProcess(env);
+    try {
+      const res = await post(second.url, '{ region(code:"341226") { pairings { nodes { basis helper { code } } } } }');
+      expect(res.data.region.pairings.nodes).toContainEqual({ basis: 'restart test', helper: { code: '340103' } });
+      // The demo dataset is loaded once, not again on restart.
+      expect(second.logs.join('')).not.toContain('demo dataset loaded');
+    } finally {
+      await second.stop();
+    }
+  }, 240_000);
+});
