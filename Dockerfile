@@ -26,5 +26,6 @@ USER node
 VOLUME ["/data"]
 EXPOSE 4000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-# `npm start` would rebuild (prestart); the image already holds the compiled output.
-CMD ["node", "dist/src/main.js"]
+# npm start is the entry; --ignore-scripts skips the prestart build (the image holds the compiled output,
+# and TypeScript is a dev dependency). npm forwards SIGTERM to the server, which shuts down gracefully.
+CMD ["npm", "start", "--ignore-scripts"]

@@ -230,7 +230,12 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function rootFields(): Promise<string[]> {
+let built: Promise<string[]> | undefined;
+/** `Query.x`, `Mutation.y`, `Subscription.z` of the schema the code builds (built once). */
+function rootFields(): Promise<string[]> {
+  return (built ??= listRootFields());
+}
+async function listRootFields(): Promise<string[]> {
   const schema = await createSchema(resolvers, orphanedTypes);
   const out: string[] = [];
   for (const t of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
