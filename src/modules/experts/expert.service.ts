@@ -124,7 +124,7 @@ export class ExpertService {
 
   async archive(actor: Actor, scope: Scope, input: ArchiveExpertInput): Promise<Expert> {
     const id = this.idOf(input.id);
-    return this.transition(actor, 'archiveExpert', id, input.version, (expert) => {
+    return this.transition(actor, 'archiveExpert', id, (expert) => {
       if (!hasRole(actor.principal, ...COORDINATORS) || !scope.covers(expert.regionCode)) {
         throw new DomainError(UserErrorCode.FORBIDDEN, 'Only a coordinator whose scope covers the expert may archive them', ['input', 'id']);
       }
@@ -139,7 +139,7 @@ export class ExpertService {
   /** DRAFT → FILED: the expert's association files the roster entry with the next-higher association. */
   async fileRoster(actor: Actor, scope: Scope, input: ExpertRosterInput): Promise<Expert> {
     const id = this.idOf(input.id);
-    return this.transition(actor, 'fileExpertRoster', id, input.version, (expert) => {
+    return this.transition(actor, 'fileExpertRoster', id, (expert) => {
       if (!hasRole(actor.principal, ...COORDINATORS) || !scope.covers(expert.regionCode)) {
         throw new DomainError(UserErrorCode.FORBIDDEN, "Only a coordinator whose scope covers the expert's region may file the roster entry", ['input', 'id']);
       }
@@ -158,7 +158,7 @@ export class ExpertService {
   /** FILED → REGISTERED: the association the entry was filed with (or one above it) registers it. */
   async registerRoster(actor: Actor, scope: Scope, input: ExpertRosterInput): Promise<Expert> {
     const id = this.idOf(input.id);
-    return this.transition(actor, 'registerExpertRoster', id, input.version, (expert) => {
+    return this.transition(actor, 'registerExpertRoster', id, (expert) => {
       const coordinator = hasRole(actor.principal, ...COORDINATORS);
       if (!coordinator || !(scope.covers(expert.regionCode) || scope.covers(expert.rosterFiledWithCode))) {
         throw new DomainError(UserErrorCode.FORBIDDEN, 'This expert is outside your region scope', ['input', 'id']);
@@ -178,7 +178,7 @@ export class ExpertService {
   }
 
   /** Locks the expert, lets `apply` check and change it, saves and audits — all in one transaction. */
-  private transition(actor: Actor, operation: string, id: string, version: number | null | undefined, apply: (e: Expert) => void): Promise<Expert> {
+  private transition(actor: Actor, operation: string, id: string, apply: (e: Expert) => void): Promise<Expert> {
     return this.ds.transaction(async (em) => {
       const expert = await this.lockedForChange(em, id);
       const before = snapshot(expert, AUDITED);
