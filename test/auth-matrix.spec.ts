@@ -56,6 +56,11 @@ interface Fixtures {
   org: { id: string; key: string; name: string };
   expert: { id: string; key: string; name: string };
   apiKeyId: string;
+  poorVillage: string;
+  household: { id: string; key: string; registryNumber: string };
+  need: { id: string; key: string };
+  offering: { id: string; key: string };
+  match: { id: string; needId: string };
 }
 let fx: Fixtures;
 
@@ -105,6 +110,45 @@ async function newApiKey(): Promise<string> {
 async function versionOf(table: string, where: string, key: string): Promise<number> {
   const [{ version }] = await app.ds.query(`SELECT version FROM ${table} WHERE ${where} = $1`, [key]);
   return version;
+}
+
+/** Beneficiaries, needs, offerings and matches for the issue-4 scenarios (all in 金寨县, created as the national admin). */
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+function idNumber(n: number): string {
+  const first = `341524198${String(n % 10)}0101${String(100 + (n % 900)).padStart(3, '0')}`;
+  const sum = [...first].reduce((a, d, i) => a + Number(d) * ID_WEIGHTS[i], 0);
+  return first + '10X98765432'[sum % 11];
+}
+async function newHousehold(village: string): Promise<{ id: string; key: string; registryNumber: string }> {
+  const registryNumber = `M${String(1000000 + next())}`;
+  const d = await gqlOk(`mutation($i: ImportHouseholdsInput!) { importHouseholds(input: $i) { created userErrors { code message } } }`, {
+    i: { rows: [householdRow(registryNumber, village)] },
+  });
+  expect(d.importHouseholds.created).toBe(1);
+  const [{ id }] = await app.ds.query(`SELECT id FROM household WHERE "registryNumber" = $1`, [registryNumber]);
+  return { id: toGlobalId('Household', id), key: id, registryNumber };
+}
+function householdRow(registryNumber: string, village: string): Record<string, unknown> {
+  return { registryNumber, villageCode: village, headName: '汪德福', headIdNumber: idNumber(next()), size: 4, membersAbleToWork: 2, povertyCauses: ['LACK_OF_SKILLS'], status: 'POOR', techniques: ['茶叶栽培'] };
+}
+async function newNeed(village: string, category = 'PLANTING'): Promise<{ id: string; key: string }> {
+  const d = await gqlOk(`mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code message } } }`, {
+    i: { villageCode: village, category, description: `矩阵测试需求${next()}`, urgency: 'HIGH', preferredModes: ['TRAINING'] },
+  });
+  const id = d.createNeed.need.id as string;
+  return { id, key: Buffer.from(id, 'base64url').toString().split(':')[1] };
+}
+async function newOffering(orgId: string): Promise<{ id: string; key: string }> {
+  const d = await gqlOk(`mutation($i: CreateServiceOfferingInput!) { createServiceOffering(input: $i) { serviceOffering { id } userErrors { code message } } }`, {
+    i: { organizationId: orgId, title: `矩阵测试服务${next()}`, categories: ['PLANTING'], modes: ['TRAINING'], regionCodes: ['341524'], capacity: 10000, activeFrom: '2017-01-01' },
+  });
+  const id = d.createServiceOffering.serviceOffering.id as string;
+  return { id, key: Buffer.from(id, 'base64url').toString().split(':')[1] };
+}
+async function newProposal(): Promise<{ id: string; needId: string }> {
+  const need = await newNeed(fx.poorVillage);
+  const d = await gqlOk(`mutation($n: ID!, $o: ID!) { proposeMatch(input: { needId: $n, offeringId: $o }) { match { id } userErrors { code message } } }`, { n: need.id, o: fx.offering.id });
+  return { id: d.proposeMatch.match.id, needId: need.id };
 }
 
 const scenarios: Scenario[] = [
@@ -178,6 +222,84 @@ const scenarios: Scenario[] = [
     // Filed with 六安市 (the next-higher association): the county association cannot register it.
     refusedInScope: [Role.COUNTY_COORDINATOR],
   },
+  // Beneficiaries (建档立卡贫困村/户).
+  { field: 'Query.poorVillage', document: `query($v: String!) { poorVillage(villageCode: $v) { regionCode } }`, variables: async () => ({ v: fx.poorVillage }), seen: (d) => d.poorVillage !== null },
+  { field: 'Query.poorVillages', document: `query($v: String!) { poorVillages(filter: { within: $v }) { nodes { regionCode } } }`, variables: async () => ({ v: fx.poorVillage }), seen: (d) => d.poorVillages.nodes.length === 1 },
+  { field: 'Query.household', document: `query($id: ID!) { household(id: $id) { id headName } }`, variables: async () => ({ id: fx.household.id }), seen: (d) => d.household !== null },
+  { field: 'Query.households', document: `query($r: String!) { households(filter: { registryNumber: $r }) { nodes { id } } }`, variables: async () => ({ r: fx.household.registryNumber }), seen: (d) => d.households.nodes.length === 1 },
+  {
+    field: 'Mutation.importPoorVillages',
+    document: `mutation($i: ImportPoorVillagesInput!) { importPoorVillages(input: $i) { created updated unchanged userErrors { code message } } }`,
+    variables: async () => ({ i: { rows: [{ villageCode: fx.poorVillage, registeredYear: 2014, specialty: `茶叶${next()}`, hasBrand: true }] } }),
+  },
+  {
+    field: 'Mutation.updatePoorVillage',
+    document: `mutation($i: UpdatePoorVillageInput!) { updatePoorVillage(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { villageCode: fx.poorVillage, version: await versionOf('poor_village', '"regionCode"', fx.poorVillage), specialty: `板栗${next()}` } }),
+  },
+  {
+    field: 'Mutation.importHouseholds',
+    document: `mutation($i: ImportHouseholdsInput!) { importHouseholds(input: $i) { created userErrors { code message } } }`,
+    variables: async () => ({ i: { rows: [householdRow(`M${String(2000000 + next())}`, fx.poorVillage)] } }),
+  },
+  {
+    field: 'Mutation.updateHousehold',
+    document: `mutation($i: UpdateHouseholdInput!) { updateHousehold(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { id: fx.household.id, version: await versionOf('household', 'id', fx.household.key), techniques: [`技术${next()}`] } }),
+  },
+  // Needs (需求).
+  { field: 'Query.need', document: `query($id: ID!) { need(id: $id) { id } }`, variables: async () => ({ id: fx.need.id }), seen: (d) => d.need !== null },
+  { field: 'Query.needs', document: `query($v: String!) { needs(filter: { within: $v }, first: 100) { nodes { id } } }`, variables: async () => ({ v: fx.poorVillage }), seen: (d) => d.needs.nodes.some((n: any) => n.id === fx.need.id) },
+  { field: 'Query.needCounts', document: `query { needCounts(filter: { within: "341524" }) { nodes { countyCode total } } }`, variables: async () => ({}), seen: (d) => d.needCounts.nodes.length > 0 },
+  {
+    field: 'Mutation.createNeed',
+    document: `mutation($i: CreateNeedInput!) { createNeed(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { villageCode: fx.poorVillage, category: 'HEALTH', description: `矩阵需求${next()}`, urgency: 'LOW', preferredModes: [] } }),
+  },
+  {
+    field: 'Mutation.transitionNeed',
+    document: `mutation($i: TransitionNeedInput!) { transitionNeed(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const n = await newNeed(fx.poorVillage);
+      return { i: { id: n.id, version: 1, to: 'CLOSED', reason: '矩阵测试关闭' } };
+    },
+  },
+  // Service offerings (科技服务) and matching (精准对接).
+  { field: 'Query.serviceOffering', document: `query($id: ID!) { serviceOffering(id: $id) { id } }`, variables: async () => ({ id: fx.offering.id }), seen: (d) => d.serviceOffering !== null },
+  { field: 'Query.serviceOfferings', document: `query($o: ID!) { serviceOfferings(filter: { organizationId: $o }, first: 100) { nodes { id } } }`, variables: async () => ({ o: fx.org.id }), seen: (d) => d.serviceOfferings.nodes.some((n: any) => n.id === fx.offering.id) },
+  {
+    field: 'Mutation.createServiceOffering',
+    document: `mutation($i: CreateServiceOfferingInput!) { createServiceOffering(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { organizationId: fx.org.id, title: `矩阵服务${next()}`, categories: ['PLANTING'], modes: ['TRAINING'], regionCodes: ['341524'], capacity: 5, activeFrom: '2017-01-01' } }),
+    // The in-scope expert is not this organization's provider.
+    refusedInScope: [Role.EXPERT],
+  },
+  {
+    field: 'Mutation.updateServiceOffering',
+    document: `mutation($i: UpdateServiceOfferingInput!) { updateServiceOffering(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { id: fx.offering.id, version: await versionOf('service_offering', 'id', fx.offering.key), title: `矩阵服务改名${next()}` } }),
+    refusedInScope: [Role.EXPERT],
+  },
+  { field: 'Query.matchCandidates', document: `query($n: ID!) { matchCandidates(needId: $n, first: 100) { nodes { score offering { id } } } }`, variables: async () => ({ n: fx.need.id }), seen: (d) => d.matchCandidates.nodes.length > 0 },
+  {
+    field: 'Query.openNeedsWithoutCandidates',
+    document: `query($v: String!) { openNeedsWithoutCandidates(filter: { within: $v, categories: [FINANCE_INSURANCE] }) { nodes { id } } }`,
+    variables: async () => ({ v: fx.poorVillage }),
+    seen: (d) => d.openNeedsWithoutCandidates.nodes.length > 0,
+  },
+  { field: 'Query.serviceMatches', document: `query($n: ID!) { serviceMatches(filter: { needId: $n }) { nodes { id } } }`, variables: async () => ({ n: fx.match.needId }), seen: (d) => d.serviceMatches.nodes.length > 0 },
+  {
+    field: 'Mutation.proposeMatch',
+    document: `mutation($n: ID!, $o: ID!) { proposeMatch(input: { needId: $n, offeringId: $o }) { userErrors { code message } } }`,
+    variables: async () => ({ n: (await newNeed(fx.poorVillage)).id, o: fx.offering.id }),
+  },
+  { field: 'Mutation.acceptMatch', document: `mutation($id: ID!) { acceptMatch(input: { id: $id }) { userErrors { code message } } }`, variables: async () => ({ id: (await newProposal()).id }), refusedInScope: [Role.EXPERT] },
+  {
+    field: 'Mutation.declineMatch',
+    document: `mutation($id: ID!) { declineMatch(input: { id: $id, reason: "矩阵测试拒绝" }) { userErrors { code message } } }`,
+    variables: async () => ({ id: (await newProposal()).id }),
+    refusedInScope: [Role.EXPERT],
+  },
 ];
 
 /** Row counts, newest updatedAt and version sums of every table: any write changes this. */
@@ -213,7 +335,13 @@ beforeAll(async () => {
   admin = await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: 'matrix-admin' });
   const [{ code: village }] = await app.ds.query(`SELECT code FROM region WHERE level = 'VILLAGE' AND code LIKE '341524%' ORDER BY code LIMIT 1`);
   const [{ code: helperCounty }] = await app.ds.query(`SELECT code FROM region WHERE level = 'COUNTY' AND code LIKE '3401%' ORDER BY code LIMIT 1`);
-  fx = { village, helperCounty, org: await newOrg(), expert: await newExpert(), apiKeyId: await newApiKey() };
+  const [{ code: poorVillage }] = await app.ds.query(`SELECT "regionCode" AS code FROM poor_village WHERE "regionCode" LIKE '341524%' ORDER BY 1 LIMIT 1`);
+  fx = { village, helperCounty, org: await newOrg(), expert: await newExpert(), apiKeyId: await newApiKey(), poorVillage } as Fixtures;
+  fx.household = await newHousehold(poorVillage);
+  fx.need = await newNeed(poorVillage);
+  await newNeed(poorVillage, 'FINANCE_INSURANCE');
+  fx.offering = await newOffering(fx.org.id);
+  fx.match = await newProposal();
   // One audit event in 341524 for auditEvents to find.
   await gqlOk(`mutation($i: UpdateRegionPovertyInput!) { updateRegionPoverty(input: $i) { userErrors { code message } } }`, { i: { code: village, version: await versionOf('region', 'code', village), povertyDesignation: 'POOR_VILLAGE', designatedYear: 2014 } });
   for (const c of CALLERS) {

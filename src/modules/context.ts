@@ -10,6 +10,14 @@ import { createOrganizationLoaders } from './organizations/organization.loaders'
 import { OrganizationService } from './organizations/organization.service';
 import { createRegionLoaders } from './regions/region.loaders';
 import { RegionService } from './regions/region.service';
+import { createBeneficiaryLoaders } from './beneficiaries/beneficiary.loaders';
+import { BeneficiaryService } from './beneficiaries/beneficiary.service';
+import { createNeedLoaders } from './needs/need.loaders';
+import { NeedService } from './needs/need.service';
+import { createOfferingLoaders } from './offerings/offering.loaders';
+import { OfferingService } from './offerings/offering.service';
+import { createMatchingLoaders } from './matching/matching.loaders';
+import { MatchingService } from './matching/matching.service';
 
 /** Every module's service, created once per process. */
 export function createServices(ds: DataSource) {
@@ -18,7 +26,11 @@ export function createServices(ds: DataSource) {
   const organizations = new OrganizationService(ds, audit, regions);
   const experts = new ExpertService(ds, audit, regions, organizations);
   const access = new AccessService(ds, audit, regions);
-  return { audit, regions, access, organizations, experts };
+  const beneficiaries = new BeneficiaryService(ds, audit);
+  const needs = new NeedService(ds, audit, beneficiaries);
+  const offerings = new OfferingService(ds, audit, regions, organizations, experts);
+  const matching = new MatchingService(ds, audit, needs, offerings);
+  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -28,6 +40,10 @@ export function createLoaders(ds: DataSource, services: Services, scope: Scope) 
     ...createRegionLoaders(ds, services.regions),
     ...createOrganizationLoaders(services.organizations, scope),
     ...createExpertLoaders(ds, services.experts, scope),
+    ...createBeneficiaryLoaders(ds, services.beneficiaries, scope),
+    ...createNeedLoaders(ds, services.needs, scope),
+    ...createOfferingLoaders(services.offerings, scope),
+    ...createMatchingLoaders(ds, scope),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

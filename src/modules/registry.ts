@@ -15,16 +15,25 @@ import { CountyPairing } from './regions/county-pairing.entity';
 import { Region } from './regions/region.entity';
 import { CountyPairingResolver, RegionResolver } from './regions/region.resolver';
 import { NodeResolver } from './node.resolver';
+import { Household } from './beneficiaries/household.entity';
+import { PoorVillage } from './beneficiaries/poor-village.entity';
+import { HouseholdResolver, PoorVillageResolver } from './beneficiaries/beneficiary.resolver';
+import { Need } from './needs/need.entity';
+import { HouseholdNeedsResolver, NeedCountResolver, NeedResolver, PoorVillageNeedsResolver } from './needs/need.resolver';
+import { ServiceOffering } from './offerings/offering.entity';
+import { ServiceOfferingResolver } from './offerings/offering.resolver';
+import { ServiceMatch } from './matching/match.entity';
+import { MatchCandidateResolver, MatchingResolver, NeedMatchesResolver } from './matching/matching.resolver';
 
 /** Every TypeORM entity (the data source maps exactly these). */
-export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey];
+export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch];
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver];
+export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver];
 
 /** Object types reachable only through the Node interface must be listed for the schema. */
-export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey];
+export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch];
 
 registerNodeType<Context>('Region', (ctx, keys) => ctx.loaders.regionByCode.loadMany(keys));
 registerNodeType<Context>('CountyPairing', (ctx, keys) => ctx.loaders.pairingById.loadMany(keys));
@@ -33,3 +42,9 @@ registerNodeType<Context>('Expert', (ctx, keys) => ctx.loaders.expertById.loadMa
 // Audit events and API keys resolve only for the roles that may list them, within their scope.
 registerNodeType<Context>('AuditEvent', (ctx, keys) => (hasRole(ctx.principal, ...AUDIT_READERS) ? ctx.services.audit.bySeqs(ctx.scope, keys) : Promise.resolve(keys.map(() => null))));
 registerNodeType<Context>('ApiKey', (ctx, keys) => (hasRole(ctx.principal, ...KEY_ADMINS) ? ctx.services.access.byIds(ctx.scope, keys) : Promise.resolve(keys.map(() => null))));
+registerNodeType<Context>('PoorVillage', (ctx, keys) => ctx.loaders.poorVillageByCode.loadMany(keys));
+registerNodeType<Context>('Household', (ctx, keys) => ctx.loaders.householdById.loadMany(keys));
+registerNodeType<Context>('Need', (ctx, keys) => ctx.loaders.needById.loadMany(keys));
+registerNodeType<Context>('ServiceOffering', (ctx, keys) => ctx.loaders.offeringById.loadMany(keys));
+// Matches: visible when the need is in scope, or to the provider they were proposed to.
+registerNodeType<Context>('ServiceMatch', (ctx, keys) => ctx.services.matching.byIds(ctx.principal, ctx.scope, keys));

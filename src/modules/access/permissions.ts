@@ -39,4 +39,31 @@ export const PERMISSIONS: Record<string, Permission> = {
   // Regions.
   'Mutation.createCountyPairing': { roles: COORDINATORS, scoped: true, note: 'the helped county must be in scope' },
   'Mutation.updateRegionPoverty': { roles: COORDINATORS, scoped: true, note: 'by the association above the region' },
+  // Beneficiaries (建档立卡贫困村/户): any authenticated principal reads within scope (personal data masked);
+  // coordinators maintain them.
+  'Query.poorVillage': { roles: [], scoped: true },
+  'Query.poorVillages': { roles: [], scoped: true },
+  'Query.household': { roles: [], scoped: true, note: 'head name and ID number masked unless a coordinator in scope' },
+  'Query.households': { roles: [], scoped: true, note: 'head name and ID number masked unless a coordinator in scope' },
+  'Mutation.importPoorVillages': { roles: COORDINATORS, scoped: true, note: 'rows outside the scope are FORBIDDEN row errors' },
+  'Mutation.updatePoorVillage': { roles: COORDINATORS, scoped: true },
+  'Mutation.importHouseholds': { roles: COORDINATORS, scoped: true, note: 'rows outside the scope are FORBIDDEN row errors' },
+  'Mutation.updateHousehold': { roles: COORDINATORS, scoped: true },
+  // Needs (需求).
+  'Query.need': { roles: [], scoped: true },
+  'Query.needs': { roles: [], scoped: true },
+  'Query.needCounts': { roles: COORDINATORS, scoped: true, note: 'coverage: needs per county and category' },
+  'Mutation.createNeed': { roles: [...COORDINATORS, Role.EXPERT], scoped: true, note: 'surveyed by coordinators or experts, for villages/households in scope' },
+  'Mutation.transitionNeed': { roles: COORDINATORS, scoped: true },
+  // Service offerings (科技服务) and matching (精准对接).
+  'Query.serviceOffering': { roles: [], scoped: true, note: 'visible when the provider or a served region overlaps the scope' },
+  'Query.serviceOfferings': { roles: [], scoped: true, note: 'visible when the provider or a served region overlaps the scope' },
+  'Mutation.createServiceOffering': { roles: [...COORDINATORS, Role.ORGANIZATION_MANAGER, Role.EXPERT], scoped: true, note: 'the provider itself, or coordinators covering the provider' },
+  'Mutation.updateServiceOffering': { roles: [...COORDINATORS, Role.ORGANIZATION_MANAGER, Role.EXPERT], scoped: true, note: 'the provider itself, or coordinators covering the provider' },
+  'Query.matchCandidates': { roles: COORDINATORS, scoped: true, note: 'empty for needs outside the scope' },
+  'Query.openNeedsWithoutCandidates': { roles: COORDINATORS, scoped: true, note: 'coverage' },
+  'Query.serviceMatches': { roles: [], scoped: true, note: 'needs in scope, or proposed to the caller as provider' },
+  'Mutation.proposeMatch': { roles: COORDINATORS, scoped: true },
+  'Mutation.acceptMatch': { roles: [...COORDINATORS, Role.ORGANIZATION_MANAGER, Role.EXPERT], scoped: true, note: 'the provider it was proposed to, or a coordinator covering the need' },
+  'Mutation.declineMatch': { roles: [...COORDINATORS, Role.ORGANIZATION_MANAGER, Role.EXPERT], scoped: true, note: 'the provider it was proposed to, or a coordinator covering the need' },
 };
