@@ -24,6 +24,36 @@ export interface Config {
   introspection: boolean;
   /** Milliseconds a SQL statement may run before PostgreSQL cancels it. */
   statementTimeoutMs: number;
+  /** Largest accepted request body in bytes (larger bodies get 413). */
+  maxBodyBytes: number;
+  /** Deepest field nesting of an operation. */
+  maxQueryDepth: number;
+  /** Highest estimated cost of an operation (reported in `extensions.cost`). */
+  maxQueryCost: number;
+  /** Most aliased fields in one operation. */
+  maxAliases: number;
+  /** Most root fields in one operation. */
+  maxRootFields: number;
+  /** Most lexical tokens in a document (the parser stops past it). */
+  maxQueryTokens: number;
+  /** Sustained requests per second per principal (or client IP for anonymous callers); 0 = no rate limit. */
+  rateLimitPerSecond: number;
+  /** Bucket size: how many requests a principal may send at once. */
+  rateLimitBurst: number;
+  /** Whether NATIONAL_ADMIN principals bypass the rate limit. */
+  rateLimitExemptAdmins: boolean;
+  /** Milliseconds a GraphQL HTTP request may take before it is answered with 503 (0 = no limit). */
+  requestTimeoutMs: number;
+  /** Path of a trusted-documents manifest; when set only the operations it lists are accepted (admins exempt). */
+  trustedDocuments?: string;
+  /** Origins allowed by CORS (comma-separated in ZHULI_CORS_ORIGINS); empty = same-origin only. */
+  corsOrigins: string[];
+  /** Whether to serve the Apollo Sandbox landing page on GET /graphql (off in production by default). */
+  landingPage: boolean;
+  /** Whether GET /metrics (Prometheus) is served. */
+  metrics: boolean;
+  /** Milliseconds SIGTERM waits for in-flight requests before closing them. */
+  shutdownGraceMs: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -54,5 +84,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: int(env.ZHULI_DB_POOL_SIZE, 10, 'ZHULI_DB_POOL_SIZE'),
     introspection: bool(env.ZHULI_INTROSPECTION, true),
     statementTimeoutMs: int(env.ZHULI_STATEMENT_TIMEOUT_MS, 30000, 'ZHULI_STATEMENT_TIMEOUT_MS'),
+    maxBodyBytes: int(env.ZHULI_MAX_BODY_BYTES, 1024 * 1024, 'ZHULI_MAX_BODY_BYTES'),
+    maxQueryDepth: int(env.ZHULI_MAX_QUERY_DEPTH, 12, 'ZHULI_MAX_QUERY_DEPTH'),
+    maxQueryCost: int(env.ZHULI_MAX_QUERY_COST, 5000, 'ZHULI_MAX_QUERY_COST'),
+    maxAliases: int(env.ZHULI_MAX_ALIASES, 30, 'ZHULI_MAX_ALIASES'),
+    maxRootFields: int(env.ZHULI_MAX_ROOT_FIELDS, 20, 'ZHULI_MAX_ROOT_FIELDS'),
+    maxQueryTokens: int(env.ZHULI_MAX_QUERY_TOKENS, 5000, 'ZHULI_MAX_QUERY_TOKENS'),
+    rateLimitPerSecond: int(env.ZHULI_RATE_LIMIT_PER_SECOND, 50, 'ZHULI_RATE_LIMIT_PER_SECOND'),
+    rateLimitBurst: int(env.ZHULI_RATE_LIMIT_BURST, 500, 'ZHULI_RATE_LIMIT_BURST'),
+    rateLimitExemptAdmins: bool(env.ZHULI_RATE_LIMIT_EXEMPT_ADMINS, true),
+    requestTimeoutMs: int(env.ZHULI_REQUEST_TIMEOUT_MS, 60000, 'ZHULI_REQUEST_TIMEOUT_MS'),
+    trustedDocuments: env.ZHULI_TRUSTED_DOCUMENTS || undefined,
+    corsOrigins: (env.ZHULI_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    landingPage: bool(env.ZHULI_LANDING_PAGE, env.NODE_ENV !== 'production'),
+    metrics: bool(env.ZHULI_METRICS, true),
+    shutdownGraceMs: int(env.ZHULI_SHUTDOWN_GRACE_MS, 25000, 'ZHULI_SHUTDOWN_GRACE_MS'),
   };
 }

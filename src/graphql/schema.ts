@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { pubSub } from './pubsub';
 
 /** Builds the executable schema from the resolver classes (shape validation runs in the mutation helper). */
 export async function createSchema(
@@ -10,7 +11,7 @@ export async function createSchema(
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   orphanedTypes: Function[] = [],
 ): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ resolvers, orphanedTypes, authChecker, validate: false, emitSchemaFile: false });
+  const schema = await buildSchema({ resolvers, orphanedTypes, authChecker, pubSub, validate: false, emitSchemaFile: false });
   // Root types have no class to carry a description; set them here so every type is documented.
   const roots: Array<[ReturnType<GraphQLSchema['getQueryType']>, string]> = [
     [schema.getQueryType(), 'Read the registry: regions, organizations, experts, beneficiaries, needs, agreements and statistics'],

@@ -15,6 +15,7 @@ import { CountyPairing } from './regions/county-pairing.entity';
 import { Region } from './regions/region.entity';
 import { CountyPairingResolver, RegionResolver } from './regions/region.resolver';
 import { NodeResolver } from './node.resolver';
+import { HeartbeatResolver } from '../graphql/heartbeat.resolver';
 import { Household } from './beneficiaries/household.entity';
 import { PoorVillage } from './beneficiaries/poor-village.entity';
 import { HouseholdResolver, PoorVillageResolver } from './beneficiaries/beneficiary.resolver';
@@ -30,7 +31,7 @@ export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver];
+export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver];
 
 /** Object types reachable only through the Node interface must be listed for the schema. */
 export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch];

@@ -6,9 +6,17 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, parse, validate, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import helmet from 'helmet';
+import { checkOperation, type CostReport, type QueryLimits } from '../graphql/limits';
+import { hasRole, Role } from '../graphql/principal';
+import { Metrics } from './metrics';
+import { RateLimiter, type RateLimitState } from './rate-limit';
+import { sha256, TrustedDocuments } from './trusted-documents';
 import type { Config } from '../config';
 import type { Database } from '../db/data-source';
 import { requestStats, type RequestStats } from '../db/request-stats';
@@ -26,7 +34,23 @@ export interface RunningServer {
   port: number;
   services: Services;
   auth: Authenticator;
+  metrics: Metrics;
+  /** Stops accepting, closes subscriptions (1001 Going Away), waits for in-flight requests, then resolves. */
   stop(): Promise<void>;
+}
+
+/** What the HTTP middleware learnt about a request before Apollo runs it. */
+interface RequestExtras {
+  requestId: string;
+  principal?: Principal;
+  authError?: unknown;
+  rateLimit?: RateLimitState;
+}
+
+/** Per-operation facts reported in `extensions` (keyed by the operation's context). */
+interface OperationExtras {
+  rateLimit?: RateLimitState;
+  cost?: CostReport;
 }
 
 const KNOWN_CODES = new Set([
@@ -41,7 +65,42 @@ const KNOWN_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_TOO_COMPLEX',
   'RATE_LIMITED',
+  'OPERATION_NOT_TRUSTED',
+  'PAYLOAD_TOO_LARGE',
+  'TIMEOUT',
+  'SERVICE_UNAVAILABLE',
 ]);
+
+/** Answers with a GraphQL-shaped error body outside Apollo (limits, rate limit, timeouts). */
+function sendError(res: express.Response, status: number, code: string, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): void {
+  if (res.headersSent) return;
+  res.status(status).set(headers).json({ errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+/** The pg pool behind TypeORM, for metrics. */
+function poolOf(db: Database): { totalCount: number; idleCount: number; waitingCount: number } | null {
+  return ((db.dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master) ?? null;
+}
+
+/** A database driver error: statement timeouts and lost connections get their own codes, never SQL text. */
+function databaseFault(err: unknown): { code: 'TIMEOUT' | 'SERVICE_UNAVAILABLE'; message: string } | null {
+  const e = err as { code?: string; driverError?: { code?: string; message?: string }; message?: string } | null;
+  if (!e || typeof e !== 'object') return null;
+  const code = e.driverError?.code ?? e.code;
+  const message = String(e.driverError?.message ?? e.message ?? '');
+  if (code === '57014') return { code: 'TIMEOUT', message: 'The database took too long and the statement was cancelled; retry with a smaller request' };
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P02' || code === '57P03' || code === '08006' || code === '08003' || code === '08001' || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
+    return { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry later' };
+  }
+  return null;
+}
+
+// Apollo shallow-clones the context per operation; a symbol-keyed object survives the clone and is shared.
+const EXTRAS = Symbol('zhuli.operationExtras');
+function extrasOf(ctx: unknown): OperationExtras {
+  const c = ctx as { [EXTRAS]?: OperationExtras };
+  return (c[EXTRAS] ??= {});
+}
 
 function requestIdOf(header: unknown): string {
   return typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
@@ -54,6 +113,15 @@ export async function startServer(config: Config, db: Database, logger: Logger):
   const auth = new Authenticator(config);
   // Service accounts: API keys are verified against the api_key table (hash only), revocation is immediate.
   auth.apiKeys = services.access;
+  const limits: QueryLimits = { maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxRootFields: config.maxRootFields, maxCost: config.maxQueryCost };
+  const metrics = new Metrics(() => {
+    const p = poolOf(db);
+    return p ? { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount } : null;
+  });
+  const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst);
+  const trusted = config.trustedDocuments ? TrustedDocuments.load(config.trustedDocuments) : null;
+  if (trusted) logger.info({ operations: trusted.byHash.size, file: config.trustedDocuments }, 'trusted-documents mode: only registered operations are accepted');
+  let draining = false;
 
   const buildContext = (principal: Principal, requestId: string): Context => {
     const scope = Scope.of(principal);
@@ -64,28 +132,65 @@ export async function startServer(config: Config, db: Database, logger: Logger):
       actor: { principal, requestId },
       services,
       loaders: createLoaders(db.dataSource, services, scope),
-      logger: logger.child({ requestId, subject: principal.subject }),
+      logger: logger.child({ requestId, subject: principal.subject, principalKind: principal.kind }),
     };
   };
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // Slow-loris protection: the whole request must arrive within this time.
+  httpServer.requestTimeout = Math.max(config.requestTimeoutMs, 10_000);
+  httpServer.headersTimeout = 20_000;
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.maxBodyBytes });
+
+  // Subscriptions of each connection, so the gauge stays right however a subscription ends.
+  const openSubscriptions = new WeakMap<object, Set<string>>();
+  const endSubscription = (extra: object, id?: string) => {
+    const set = openSubscriptions.get(extra);
+    if (!set) return;
+    const ids = id === undefined ? [...set] : set.has(id) ? [id] : [];
+    for (const i of ids) {
+      set.delete(i);
+      metrics.activeSubscriptions.dec();
+    }
+  };
 
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,
       onConnect: async (ctx) => {
+        if (draining) return false;
         const params = ctx.connectionParams ?? {};
         const authorization = typeof params.authorization === 'string' ? params.authorization : typeof params.Authorization === 'string' ? params.Authorization : null;
         const apiKey = typeof params.apiKey === 'string' ? params.apiKey : null;
         try {
           ctx.extra.principal = await auth.authenticate(authorization, apiKey);
+          metrics.wsConnections.inc();
+          openSubscriptions.set(ctx.extra, new Set());
           return true;
         } catch {
           return false;
         }
+      },
+      onSubscribe: (ctx, id, payload) => {
+        // The same limits as over HTTP, checked before anything runs.
+        try {
+          const document = parse(payload.query, { maxTokens: config.maxQueryTokens });
+          const errors = validate(schema, document);
+          if (errors.length) return errors;
+          checkOperation(schema, document, payload.operationName, payload.variables ?? undefined, limits);
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : new GraphQLError('Invalid operation', { extensions: { code: 'BAD_REQUEST' } })];
+        }
+        openSubscriptions.get(ctx.extra)?.add(id);
+        metrics.activeSubscriptions.inc();
+      },
+      onComplete: (ctx, id) => endSubscription(ctx.extra, id),
+      onClose: (ctx) => {
+        if (openSubscriptions.has(ctx.extra)) metrics.wsConnections.dec();
+        endSubscription(ctx.extra);
+        openSubscriptions.delete(ctx.extra);
       },
       context: (ctx) => buildContext(ctx.extra.principal as Principal, randomUUID()),
     },
@@ -96,18 +201,45 @@ export async function startServer(config: Config, db: Database, logger: Logger):
     async requestDidStart({ contextValue }) {
       const started = process.hrtime.bigint();
       return {
-        async willSendResponse({ response, request }) {
+        async didResolveOperation({ document, operationName, request, contextValue: ctx }) {
+          // Depth, aliases, root fields and cost: refused before execution, reported on success too.
+          const cost = checkOperation(schema, document, operationName, request.variables, limits);
+          extrasOf(ctx).cost = cost;
+          metrics.cost.observe(cost.requestedQueryCost);
+        },
+        async willSendResponse({ response, request, operation }) {
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           const stats = requestStats.getStore();
-          if (stats) result.extensions = { ...result.extensions, sqlStatements: stats.sqlStatements };
+          const extras = contextValue ? extrasOf(contextValue) : undefined;
+          result.extensions = {
+            ...result.extensions,
+            ...(stats ? { sqlStatements: stats.sqlStatements } : {}),
+            ...(extras?.cost ? { cost: extras.cost } : {}),
+            ...(extras?.rateLimit ? { rateLimit: { limit: extras.rateLimit.limit, remaining: extras.rateLimit.remaining, refillPerSecond: extras.rateLimit.refillPerSecond } } : {}),
+          };
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const type = operation?.operation ?? 'unknown';
+          metrics.requests.inc({ type, outcome: result.errors?.length ? 'error' : 'ok' });
+          metrics.duration.observe({ type }, seconds);
+          if (stats) metrics.sqlStatements.observe(stats.sqlStatements);
+          for (const e of result.errors ?? []) metrics.errors.inc({ code: String(e.extensions?.code ?? 'UNKNOWN') });
           contextValue?.logger?.info(
-            { op: request.operationName ?? null, ms: Number(process.hrtime.bigint() - started) / 1e6, sql: stats?.sqlStatements, errors: result.errors?.length ?? 0 },
+            {
+              op: request.operationName ?? operation?.name?.value ?? null,
+              opType: type,
+              ms: seconds * 1000,
+              sql: stats?.sqlStatements,
+              cost: extras?.cost?.requestedQueryCost,
+              errors: result.errors?.length ?? 0,
+              codes: result.errors?.length ? [...new Set(result.errors.map((e) => e.extensions?.code))] : undefined,
+            },
             'graphql request',
           );
           // Unexpected errors carry the request id, so a report can be matched with the server log.
           for (const e of result.errors ?? []) {
-            if (e.extensions?.code === 'INTERNAL_SERVER_ERROR') (e.extensions as Record<string, unknown>).requestId = contextValue?.requestId;
+            const code = e.extensions?.code;
+            if (code === 'INTERNAL_SERVER_ERROR' || code === 'TIMEOUT' || code === 'SERVICE_UNAVAILABLE') (e.extensions as Record<string, unknown>).requestId = contextValue?.requestId;
           }
         },
         async didEncounterErrors({ errors, contextValue }) {
@@ -125,59 +257,185 @@ export async function startServer(config: Config, db: Database, logger: Logger):
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    parseOptions: { maxTokens: config.maxQueryTokens },
+    // Automatic persisted queries: Apollo's default in-memory LRU cache (bounded), keyed by sha256.
+    persistedQueries: {},
     // main.ts owns SIGTERM/SIGINT (drain, close the database, exit); Apollo's own handler would race it.
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       statsPlugin,
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
     ],
-    formatError: (formatted: GraphQLFormattedError): GraphQLFormattedError => {
+    formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
       const code = formatted.extensions?.code as string | undefined;
       if (code && KNOWN_CODES.has(code)) {
         const { stacktrace: _drop, ...ext } = formatted.extensions ?? {};
         return { ...formatted, extensions: ext };
       }
+      const fault = databaseFault(unwrapResolverError(error));
+      if (fault) return { message: fault.message, locations: formatted.locations, path: formatted.path, extensions: { code: fault.code } };
       return { message: 'Internal server error; quote the request id when reporting it', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     },
   });
   await apollo.start();
 
+  // Security headers on every response. The API itself needs no CSP allowances; the Sandbox landing page
+  // (development only) loads Apollo's embeddable sandbox, so GET /graphql gets a CSP that permits it.
+  const strictCsp = { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } };
+  app.use(helmet({ contentSecurityPolicy: strictCsp, frameguard: { action: 'deny' }, referrerPolicy: { policy: 'no-referrer' }, crossOriginEmbedderPolicy: false }));
+  if (config.landingPage) {
+    app.get(
+      '/graphql',
+      helmet.contentSecurityPolicy({
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", "'unsafe-inline'", 'https://embeddable-sandbox.cdn.apollographql.com'],
+          styleSrc: ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+          fontSrc: ["'self'", 'https://fonts.gstatic.com'],
+          imgSrc: ["'self'", 'data:', 'https://apollo-server-landing-page.cdn.apollographql.com'],
+          frameSrc: ['https://sandbox.embed.apollographql.com'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      }),
+    );
+  }
+  app.use((req, res, next) => {
+    res.on('finish', () => metrics.httpResponses.inc({ status: String(res.statusCode) }));
+    next();
+  });
+
+  // CORS: only the configured origins; no header at all for others (the browser then blocks the response).
+  const corsOrigins = new Set(config.corsOrigins);
+  app.use((req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && corsOrigins.has(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', 'x-request-id, retry-after');
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        res.setHeader('Access-Control-Allow-Headers', 'content-type, authorization, x-api-key, x-request-id, apollo-require-preflight, x-apollo-operation-name');
+        res.setHeader('Access-Control-Max-Age', '600');
+        res.status(204).end();
+        return;
+      }
+    } else if (origin && req.method === 'OPTIONS') {
+      res.status(403).end();
+      return;
+    }
+    res.vary('Origin');
+    next();
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (draining) {
+      metrics.ready.set(0);
+      res.status(503).json({ status: 'shutting down', database: db.mode });
+      return;
+    }
     try {
-      await db.dataSource.query('SELECT 1');
+      await Promise.race([db.dataSource.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('readiness check timed out')), 2000).unref())]);
+      metrics.ready.set(1);
       res.json({ status: 'ready', database: db.mode });
     } catch (err) {
-      logger.warn({ err }, 'readiness check failed');
+      metrics.ready.set(0);
+      logger.warn({ err: (err as Error).message }, 'readiness check failed');
       res.status(503).json({ status: 'not ready', database: db.mode });
     }
   });
+  if (config.metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.setHeader('content-type', metrics.registry.contentType);
+      res.send(await metrics.registry.metrics());
+    });
+  }
 
   app.use(
     '/graphql',
-    (req, res, next) => {
+    ((req, res, next) => {
       const requestId = requestIdOf(req.headers['x-request-id']);
       res.setHeader('x-request-id', requestId);
-      (req as unknown as { requestId: string }).requestId = requestId;
+      (req as unknown as { zhuli: RequestExtras }).zhuli = { requestId };
       const stats: RequestStats = { sqlStatements: 0 };
       requestStats.run(stats, next);
+    }) as express.RequestHandler,
+    ((req, res, next) => {
+      // A request that takes too long is answered with 503; its SQL is bounded by statement_timeout.
+      if (config.requestTimeoutMs > 0) {
+        const timer = setTimeout(() => {
+          logger.warn({ requestId: (req as unknown as { zhuli: RequestExtras }).zhuli.requestId, ms: config.requestTimeoutMs }, 'request timed out');
+          sendError(res, 503, 'TIMEOUT', `The request took longer than ${config.requestTimeoutMs} ms and was abandoned; retry later or ask for less`, { 'retry-after': '1' });
+        }, config.requestTimeoutMs);
+        res.on('close', () => clearTimeout(timer));
+      }
+      next();
+    }) as express.RequestHandler,
+    express.json({ limit: config.maxBodyBytes }),
+    (err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+      const e = err as { status?: number; type?: string };
+      if (e?.status === 413 || e?.type === 'entity.too.large') return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${config.maxBodyBytes} bytes`);
+      next(err);
     },
-    express.json({ limit: '1mb' }),
+    (async (req, _res, next) => {
+      // Authenticate once, before rate limiting (which is keyed by principal); errors surface through Apollo.
+      const extras = (req as unknown as { zhuli: RequestExtras }).zhuli;
+      try {
+        extras.principal = await auth.authenticate(req.headers.authorization, req.headers['x-api-key'] as string | undefined);
+      } catch (err) {
+        extras.authError = err;
+      }
+      next();
+    }) as express.RequestHandler,
+    ((req, res, next) => {
+      if (!rateLimiter.enabled || req.method === 'OPTIONS') return next();
+      const extras = (req as unknown as { zhuli: RequestExtras }).zhuli;
+      const p = extras.principal;
+      if (p && config.rateLimitExemptAdmins && hasRole(p, Role.NATIONAL_ADMIN)) return next();
+      const key = p && p.kind !== 'ANONYMOUS' ? `principal:${p.subject}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+      const state = rateLimiter.take(key);
+      extras.rateLimit = state;
+      if (state.allowed) return next();
+      metrics.rateLimited.inc();
+      metrics.errors.inc({ code: 'RATE_LIMITED' });
+      sendError(res, 429, 'RATE_LIMITED', `Too many requests; retry after ${state.retryAfterSeconds} s`, { 'retry-after': String(state.retryAfterSeconds) }, {
+        rateLimit: { limit: state.limit, remaining: 0, refillPerSecond: state.refillPerSecond, retryAfterSeconds: state.retryAfterSeconds },
+      });
+    }) as express.RequestHandler,
+    ((req, res, next) => {
+      if (!trusted) return next();
+      const extras = (req as unknown as { zhuli: RequestExtras }).zhuli;
+      if (extras.principal && hasRole(extras.principal, Role.NATIONAL_ADMIN)) return next();
+      if (req.method !== 'GET' && req.method !== 'POST') return next();
+      const params = (req.method === 'GET' ? req.query : req.body) as Record<string, unknown> | undefined;
+      if (!params || typeof params !== 'object' || Array.isArray(params)) return next();
+      let ext = params.extensions as { persistedQuery?: { sha256Hash?: unknown } } | string | undefined;
+      if (typeof ext === 'string') {
+        try {
+          ext = JSON.parse(ext) as { persistedQuery?: { sha256Hash?: unknown } };
+        } catch {
+          ext = undefined;
+        }
+      }
+      const hash = typeof ext === 'object' && typeof ext?.persistedQuery?.sha256Hash === 'string' ? ext.persistedQuery.sha256Hash.toLowerCase() : undefined;
+      const query = typeof params.query === 'string' ? params.query : undefined;
+      if (query !== undefined ? trusted.byHash.has(sha256(query)) : hash !== undefined && trusted.byHash.has(hash)) {
+        // A client may send only the hash: the registered text is filled in.
+        if (query === undefined && req.method === 'POST') (params as Record<string, unknown>).query = trusted.byHash.get(hash as string);
+        return next();
+      }
+      sendError(res, 403, 'OPERATION_NOT_TRUSTED', 'Only registered operations are accepted by this server (trusted-documents mode); register it in the manifest');
+    }) as express.RequestHandler,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const requestId = (req as unknown as { requestId: string }).requestId;
-        let principal: Principal;
-        try {
-          principal = await auth.authenticate(req.headers.authorization, req.headers['x-api-key'] as string | undefined);
-        } catch (err) {
-          if (err instanceof GraphQLError) throw err;
-          throw err;
-        }
-        return buildContext(principal, requestId);
+        const extras = (req as unknown as { zhuli: RequestExtras }).zhuli;
+        if (extras.authError) throw extras.authError;
+        const ctx = buildContext(extras.principal as Principal, extras.requestId);
+        extrasOf(ctx).rateLimit = extras.rateLimit;
+        return ctx;
       },
     }),
   );
@@ -192,7 +450,12 @@ export async function startServer(config: Config, db: Database, logger: Logger):
     port,
     services,
     auth,
+    metrics,
     async stop() {
+      draining = true;
+      // Subscriptions first: clients get 1001 (Going Away) and resubscribe elsewhere; then Apollo's drain
+      // closes the listener, lets in-flight requests (and their transactions) finish, and closes idle sockets.
+      await wsCleanup.dispose();
       await apollo.stop();
     },
   };
