@@ -2,7 +2,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config';
 import { Role } from '../graphql/principal';
 import { Authenticator, NATIONAL_REGION } from '../server/auth';
+import fs from 'node:fs';
 import { graphql, NetworkError, RemoteError, type Remote } from './http';
+import { HOUSEHOLDS, importFile, LineError, VILLAGES, type ImportKind } from './import';
 
 /** Exit codes of every `zhuli` command. */
 export const EXIT = { OK: 0, USER_ERRORS: 1, USAGE: 2, NETWORK: 3 } as const;
@@ -58,6 +60,57 @@ function printUserErrors(errors: Array<{ field?: string[] | null; message: strin
 }
 
 const KEY_FIELDS = 'id keyId name roles regionCode prefix createdBy createdAt lastUsedAt revokedAt revokedBy revokeReason';
+
+function importCommand(kind: ImportKind, what: string, example: string): Command {
+  return {
+    summary: `import ${what} from a CSV or NDJSON file through the ${kind.mutation} mutation (idempotent upsert)`,
+    help: `zhuli import ${kind === HOUSEHOLDS ? 'households' : 'villages'} FILE [--batch N] [--errors FILE] [--quiet] [--url URL] [--token TOKEN] [--json]
+
+Streams FILE in batches of up to 1,000 rows through the ${kind.mutation} mutation: CSV with a header row
+(UTF-8, comma-separated, RFC 4180 quotes), or NDJSON when the name ends in .ndjson or .jsonl (one JSON object
+per line). Re-importing the same file changes nothing (rows are reported unchanged). A progress bar (rows/s) goes
+to stderr; every refused line is reported as "line N: CODE field: message" (stderr, or --errors FILE); good
+lines are kept. Exit code 1 if any line failed, 0 otherwise.
+
+Columns / keys: ${kind.columns.join(', ')}
+${kind === HOUSEHOLDS ? `  lists (povertyCauses, techniques, incomeProjects) are separated by ";" in CSV, arrays in NDJSON;
+  povertyCauses accept ILLNESS, … or 因病, 因残, 因灾, 缺技术, 缺资金, 缺劳力, 缺土地, 因学, 缺水, 交通落后, 自身发展动力不足, 其他;
+  status POOR, EXITED (needs exitYear) or RETURNED (also 未脱贫, 已脱贫, 返贫)` : '  booleans: true/false, 1/0, 是/否'}
+
+  --batch N        rows per mutation call (1–1000, default 1000)
+  --errors FILE    write the per-line errors to FILE instead of stderr
+  --quiet          no progress bar
+${REMOTE_HELP}
+
+Examples:
+${example}`,
+    options: { batch: { type: 'string' }, errors: { type: 'string' }, quiet: { type: 'boolean' }, ...REMOTE_OPTIONS },
+    async run({ values, positionals }, io) {
+      if (positionals.length !== 1) throw new UsageError('exactly one FILE is required');
+      const file = positionals[0];
+      if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+      const batchSize = values.batch === undefined ? 1000 : Number(values.batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new UsageError('--batch must be between 1 and 1000');
+      const remote = remoteOf(values, io);
+      const errorsOut = values.errors ? fs.openSync(values.errors, 'w') : null;
+      try {
+        const summary = await importFile(file, kind, {
+          remote,
+          batchSize,
+          reportError: (line) => (errorsOut !== null ? fs.writeSync(errorsOut, `${line}\n`) : io.err(`${line}\n`)),
+          progress: values.quiet ? null : (text) => io.err(text),
+        });
+        io.out(values.json ? `${JSON.stringify(summary)}\n` : `${summary.rows} rows: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} failed in ${summary.seconds.toFixed(1)} s (${summary.rowsPerSecond} rows/s)\n`);
+        return summary.failed ? EXIT.USER_ERRORS : EXIT.OK;
+      } catch (err) {
+        if (err instanceof LineError) throw new UsageError(err.message);
+        throw err;
+      } finally {
+        if (errorsOut !== null) fs.closeSync(errorsOut);
+      }
+    },
+  };
+}
 
 const commands: Record<string, Command> = {
   token: {
@@ -179,6 +232,25 @@ Example:
       return EXIT.OK;
     },
   },
+  'import households': importCommand(
+    HOUSEHOLDS,
+    'registered poor households (建档立卡贫困户)',
+    `  zhuli import households households-341524.csv --errors rejected.txt
+  zhuli import households 2017-jinzhai.ndjson --batch 500 --json
+
+  households.csv:
+    registryNumber,villageCode,headName,headIdNumber,size,membersAbleToWork,povertyCauses,status,exitYear,techniques,incomeProjects
+    3415241002010001,341524100201,汪德福,341524196503120018,4,2,因病;缺技术,EXITED,2018,茶叶栽培,茶园入股分红`,
+  ),
+  'import villages': importCommand(
+    VILLAGES,
+    'registered poor village registrations (建档立卡贫困村)',
+    `  zhuli import villages villages-341524.csv
+
+  villages.csv:
+    villageCode,registeredYear,exitYear,specialty,hasRuralTechAssociation,hasNewBusinessEntity,hasBrand,hasEStation
+    341524100201,2014,2018,茶叶,true,true,false,true`,
+  ),
   serve: {
     summary: 'run the Zhuli server (configured by environment variables)',
     help: `zhuli serve
@@ -274,7 +346,7 @@ export async function run(argv: string[], io: Io = { out: (t) => process.stdout.
   }
   try {
     const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-    if (parsed.positionals.length && name !== 'apikey revoke') throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
+    if (parsed.positionals.length && !['apikey revoke', 'import households', 'import villages'].includes(name)) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
     return await command.run(parsed as { values: Record<string, any>; positionals: string[] }, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -44,12 +44,19 @@ export interface ImportResult {
   failures: ImportRowResult[];
 }
 
-/** Audit snapshot of a household with the personal data masked (the trail is read by auditors). */
+/** Audit snapshot of a household (compare these, then mask with `maskedDiff`). */
 export function householdAudit(h: Partial<Household>): Record<string, unknown> {
-  const s = snapshot(h as Household, HOUSEHOLD_FIELDS);
-  s.headName = maskName(s.headName as string);
-  s.headIdNumber = maskIdNumber(s.headIdNumber as string);
-  return s;
+  return snapshot(h as Household, HOUSEHOLD_FIELDS);
+}
+
+/** The changed fields of two household snapshots, personal data masked (the trail is read by auditors). */
+export function maskedDiff(before: Record<string, unknown>, after: Record<string, unknown>): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const d = changed(before, after);
+  for (const side of [d.before, d.after]) {
+    if ('headName' in side) side.headName = maskName(side.headName as string);
+    if ('headIdNumber' in side) side.headIdNumber = maskIdNumber(side.headIdNumber as string);
+  }
+  return d;
 }
 
 /** A PostgreSQL array literal of text values ({"a","b"}), for bulk statements that pass arrays as text. */
@@ -328,7 +335,7 @@ export class BeneficiaryService {
             const after: Record<string, unknown> = { created: r.created };
             const updated: Record<string, unknown> = {};
             for (const n of r.updated) {
-              const d = changed(householdAudit(existing.get(n) as Household), householdAudit(byNumber.get(n) as unknown as Household));
+              const d = maskedDiff(householdAudit(existing.get(n) as Household), householdAudit(byNumber.get(n) as unknown as Household));
               before[n] = d.before;
               updated[n] = d.after;
             }
@@ -398,7 +405,7 @@ export class BeneficiaryService {
       if (h.membersAbleToWork > h.size) throw new DomainError(UserErrorCode.VALIDATION, 'membersAbleToWork exceeds size', ['input', 'membersAbleToWork']);
       if (h.status === HouseholdStatus.EXITED && h.exitYear === null) throw new DomainError(UserErrorCode.VALIDATION, 'an EXITED household needs its exit year (脱贫年份)', ['input', 'exitYear']);
       if (h.status === HouseholdStatus.POOR) h.exitYear = null;
-      const diff = changed(before, householdAudit(h));
+      const diff = maskedDiff(before, householdAudit(h));
       if (!Object.keys(diff.after).length) return h;
       const saved = await em.save(h);
       await this.audit.record(em, actor, { operation: 'updateHousehold', entityType: 'Household', entityId: h.id, regionCode: h.villageCode, ...diff });

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs, type Page } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
-import { COORDINATORS, Role } from '../../graphql/principal';
+import { COORDINATORS, hasRole, Role } from '../../graphql/principal';
 import { mutation } from '../../graphql/user-error';
 import type { Context } from '../context';
 import { Need } from '../needs/need.entity';
@@ -54,9 +54,11 @@ export class MatchingResolver {
     return ctx.services.matching.list(ctx.principal, ctx.scope, filter, page);
   }
 
-  @FieldResolver(() => Need, { nullable: true, description: 'The need (null if outside your scope)' })
+  @FieldResolver(() => Need, { nullable: true, description: 'The need (null if outside your scope, unless the match was proposed to you as its provider)' })
   need(@Root() m: ServiceMatch, @Ctx() ctx: Context): Promise<Need | null> {
-    return ctx.loaders.needById.load(m.needId);
+    const p = ctx.principal;
+    const provider = (m.organizationId && p.organizationId === m.organizationId && hasRole(p, Role.ORGANIZATION_MANAGER)) || (m.expertId && p.expertId === m.expertId && hasRole(p, Role.EXPERT));
+    return provider ? ctx.loaders.needByIdForProvider.load(m.needId) : ctx.loaders.needById.load(m.needId);
   }
 
   @FieldResolver(() => ServiceOffering, { nullable: true, description: 'The offering (null if outside your scope)' })

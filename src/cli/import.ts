@@ -1,0 +1,239 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { graphql, type Remote } from './http';
+
+/** What one import command sends: the mutation, its input type and how a file line becomes a row. */
+export interface ImportKind {
+  mutation: 'importHouseholds' | 'importPoorVillages';
+  inputType: 'ImportHouseholdsInput' | 'ImportPoorVillagesInput';
+  /** Column names of the CSV header / keys of the NDJSON objects, in documentation order. */
+  columns: string[];
+  /** Turns a record (strings from CSV, values from NDJSON) into a GraphQL row; throws LineError when it cannot. */
+  toRow(record: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** A line the client cannot even turn into a row (bad number, unknown enum value, malformed JSON/CSV). */
+export class LineError extends Error {}
+
+const CAUSE_TERMS: Record<string, string> = {
+  因病: 'ILLNESS', 因残: 'DISABILITY', 因灾: 'DISASTER', 缺技术: 'LACK_OF_SKILLS', 缺资金: 'LACK_OF_CAPITAL', 缺劳力: 'LACK_OF_LABOUR',
+  缺土地: 'LACK_OF_LAND', 因学: 'EDUCATION', 缺水: 'LACK_OF_WATER', 交通条件落后: 'POOR_TRANSPORT', 交通落后: 'POOR_TRANSPORT',
+  自身发展动力不足: 'LACK_OF_DRIVE', 其他: 'OTHER',
+};
+const CAUSES = new Set(['ILLNESS', 'DISABILITY', 'DISASTER', 'LACK_OF_SKILLS', 'LACK_OF_CAPITAL', 'LACK_OF_LABOUR', 'LACK_OF_LAND', 'EDUCATION', 'LACK_OF_WATER', 'POOR_TRANSPORT', 'LACK_OF_DRIVE', 'OTHER']);
+const STATUS_TERMS: Record<string, string> = { 未脱贫: 'POOR', 已脱贫: 'EXITED', 脱贫: 'EXITED', 返贫: 'RETURNED' };
+const STATUSES = new Set(['POOR', 'EXITED', 'RETURNED']);
+
+function list(v: unknown): string[] {
+  if (v == null || v === '') return [];
+  if (Array.isArray(v)) return v.map(String);
+  return String(v).split(/[;|、]/).map((s) => s.trim()).filter(Boolean);
+}
+function int(v: unknown, name: string, optional = false): number | null {
+  if ((v == null || v === '') && optional) return null;
+  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  if (!Number.isInteger(n)) throw new LineError(`${name} must be a whole number, got "${v ?? ''}"`);
+  return n;
+}
+function bool(v: unknown, name: string): boolean {
+  if (typeof v === 'boolean') return v;
+  const s = String(v ?? '').trim().toLowerCase();
+  if (['true', '1', 'yes', 'y', '是', '有'].includes(s)) return true;
+  if (['false', '0', 'no', 'n', '否', '无', ''].includes(s)) return false;
+  throw new LineError(`${name} must be true/false (是/否), got "${v}"`);
+}
+function str(v: unknown): string {
+  return v == null ? '' : String(v).trim();
+}
+
+export const HOUSEHOLDS: ImportKind = {
+  mutation: 'importHouseholds',
+  inputType: 'ImportHouseholdsInput',
+  columns: ['registryNumber', 'villageCode', 'headName', 'headIdNumber', 'size', 'membersAbleToWork', 'povertyCauses', 'status', 'exitYear', 'techniques', 'incomeProjects'],
+  toRow(r) {
+    const causes = list(r.povertyCauses).map((c) => CAUSE_TERMS[c] ?? c.toUpperCase());
+    const bad = causes.filter((c) => !CAUSES.has(c));
+    if (bad.length) throw new LineError(`unknown poverty cause ${bad.join(', ')} (use ${[...CAUSES].join(', ')} or 因病, 因残, …)`);
+    const rawStatus = str(r.status) || 'POOR';
+    const status = STATUS_TERMS[rawStatus] ?? rawStatus.toUpperCase();
+    if (!STATUSES.has(status)) throw new LineError(`unknown status "${rawStatus}" (POOR, EXITED, RETURNED)`);
+    return {
+      registryNumber: str(r.registryNumber),
+      villageCode: str(r.villageCode),
+      headName: str(r.headName),
+      headIdNumber: str(r.headIdNumber),
+      size: int(r.size, 'size'),
+      membersAbleToWork: int(r.membersAbleToWork, 'membersAbleToWork'),
+      povertyCauses: causes,
+      status,
+      exitYear: int(r.exitYear, 'exitYear', true),
+      techniques: list(r.techniques),
+      incomeProjects: list(r.incomeProjects),
+    };
+  },
+};
+
+export const VILLAGES: ImportKind = {
+  mutation: 'importPoorVillages',
+  inputType: 'ImportPoorVillagesInput',
+  columns: ['villageCode', 'registeredYear', 'exitYear', 'specialty', 'hasRuralTechAssociation', 'hasNewBusinessEntity', 'hasBrand', 'hasEStation'],
+  toRow(r) {
+    return {
+      villageCode: str(r.villageCode),
+      registeredYear: int(r.registeredYear, 'registeredYear'),
+      exitYear: int(r.exitYear, 'exitYear', true),
+      specialty: str(r.specialty) || null,
+      hasRuralTechAssociation: bool(r.hasRuralTechAssociation, 'hasRuralTechAssociation'),
+      hasNewBusinessEntity: bool(r.hasNewBusinessEntity, 'hasNewBusinessEntity'),
+      hasBrand: bool(r.hasBrand, 'hasBrand'),
+      hasEStation: bool(r.hasEStation, 'hasEStation'),
+    };
+  },
+};
+
+/** Splits one CSV line (RFC 4180 quoting within the line; quoted fields may not span lines). */
+export function parseCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (quoted) throw new LineError('unterminated quoted field');
+  out.push(cur);
+  return out;
+}
+
+export interface ImportSummary {
+  file: string;
+  format: 'csv' | 'ndjson';
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  seconds: number;
+  rowsPerSecond: number;
+}
+
+export interface ImportOptions {
+  remote: Remote;
+  batchSize: number;
+  /** Writes one error line (to stderr or the --errors file). */
+  reportError(line: string): void;
+  /** Progress output (stderr); null = quiet. */
+  progress: ((text: string) => void) | null;
+}
+
+interface Pending {
+  line: number;
+  row: Record<string, unknown>;
+}
+
+type Result = { created: number; updated: number; unchanged: number; failed: number; failures: Array<{ index: number; key: string; errors: Array<{ field: string[] | null; message: string; code: string }> }> };
+
+/**
+ * Streams a CSV (header row) or NDJSON file through the import mutation in batches, reporting every refused
+ * line with its line number; resolves to the counts. Lines are read lazily, so memory stays flat for any size.
+ */
+export async function importFile(file: string, kind: ImportKind, opts: ImportOptions): Promise<ImportSummary> {
+  const format = /\.(ndjson|jsonl)$/i.test(file) ? 'ndjson' : 'csv';
+  const total = fs.statSync(file).size;
+  const stream = fs.createReadStream(file, { encoding: 'utf8' });
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  const sum = { rows: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
+  const started = Date.now();
+  let header: string[] | null = null;
+  let lineNo = 0;
+  let batch: Pending[] = [];
+  // Errors of the lines since the last flush, reported in line order when the batch comes back.
+  let errors: Array<{ line: number; message: string }> = [];
+  const fail = (line: number, message: string) => {
+    sum.failed++;
+    errors.push({ line, message });
+  };
+  const reportErrors = () => {
+    for (const e of errors.sort((a, b) => a.line - b.line)) opts.reportError(`line ${e.line}: ${e.message}`);
+    errors = [];
+  };
+  const showProgress = () => {
+    if (!opts.progress) return;
+    const secs = Math.max((Date.now() - started) / 1000, 0.001);
+    const share = total ? Math.min(stream.bytesRead / total, 1) : 0;
+    const width = 24;
+    const filled = Math.round(share * width);
+    opts.progress(
+      `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${sum.rows.toLocaleString('en')} rows  ${Math.round(sum.rows / secs).toLocaleString('en')} rows/s  (created ${sum.created}, updated ${sum.updated}, unchanged ${sum.unchanged}, failed ${sum.failed})`,
+    );
+  };
+  const flush = async () => {
+    if (!batch.length) return reportErrors();
+    const sent = batch;
+    batch = [];
+    const key = `${path.basename(file)}:${sent[0].line}-${sent[sent.length - 1].line}`;
+    const data = await graphql<Record<string, Result>>(
+      opts.remote,
+      `mutation($input: ${kind.inputType}!) { ${kind.mutation}(input: $input) { created updated unchanged failed failures { index key errors { field message code } } } }`,
+      { input: { rows: sent.map((p) => p.row), idempotencyKey: key } },
+    );
+    const r = data[kind.mutation];
+    sum.created += r.created;
+    sum.updated += r.updated;
+    sum.unchanged += r.unchanged;
+    for (const f of r.failures) {
+      const line = sent[f.index].line;
+      fail(line, f.errors.map((e) => `${e.code}${e.field ? ` ${e.field.slice(3).join('.') || e.field.join('.')}` : ''}: ${e.message}`).join('; '));
+    }
+    reportErrors();
+    showProgress();
+  };
+  for await (const raw of rl) {
+    lineNo++;
+    const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (!line.trim()) continue;
+    if (format === 'csv' && !header) {
+      header = parseCsvLine(line).map((h) => h.trim());
+      const missing = kind.columns.filter((c) => !header?.includes(c) && !['exitYear', 'techniques', 'incomeProjects', 'status', 'specialty', 'hasRuralTechAssociation', 'hasNewBusinessEntity', 'hasBrand', 'hasEStation'].includes(c));
+      if (missing.length) throw new LineError(`line 1: the header lacks ${missing.join(', ')} (columns: ${kind.columns.join(',')})`);
+      continue;
+    }
+    sum.rows++;
+    try {
+      let record: Record<string, unknown>;
+      if (format === 'csv') {
+        const cells = parseCsvLine(line);
+        if (cells.length !== (header as string[]).length) throw new LineError(`expected ${(header as string[]).length} columns, found ${cells.length}`);
+        record = Object.fromEntries((header as string[]).map((h, i) => [h, cells[i]]));
+      } else {
+        try {
+          record = JSON.parse(line);
+        } catch {
+          throw new LineError('not a JSON object');
+        }
+        if (!record || typeof record !== 'object' || Array.isArray(record)) throw new LineError('not a JSON object');
+      }
+      batch.push({ line: lineNo, row: kind.toRow(record) });
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+      fail(lineNo, `PARSE: ${err.message}`);
+    }
+    if (batch.length >= opts.batchSize) await flush();
+  }
+  await flush();
+  showProgress();
+  opts.progress?.('\n');
+  const seconds = (Date.now() - started) / 1000;
+  return { file, format, ...sum, seconds, rowsPerSecond: Math.round(sum.rows / Math.max(seconds, 0.001)) };
+}

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { withIdCheck } from '../src/modules/beneficiaries/id-number';
+import { Role, startTestApp, type TestApp } from './harness';
+import { buildOnce, ROOT } from './process';
+
+/** `zhuli import households|villages FILE`, spawned as the real binary against a test server. */
+let app: TestApp;
+let token: string;
+let dir: string;
+let villages: string[];
+beforeAll(async () => {
+  buildOnce();
+  app = await startTestApp();
+  token = await app.token([Role.COUNTY_COORDINATOR], '341524', { sub: 'cli-importer' });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhuli-import-'));
+  villages = (await app.ds.query(`SELECT "regionCode" AS c FROM poor_village WHERE "regionCode" LIKE '341524%' ORDER BY 1 LIMIT 3`)).map((r: { c: string }) => r.c);
+}, 180_000);
+afterAll(async () => {
+  await app?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'zhuli.js'), ...args], { env: { PATH: process.env.PATH ?? '', ZHULI_URL: app.url, ZHULI_TOKEN: token } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (err += b));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+const HEADER = 'registryNumber,villageCode,headName,headIdNumber,size,membersAbleToWork,povertyCauses,status,exitYear,techniques,incomeProjects';
+function line(n: number, over: Partial<Record<string, string>> = {}): string {
+  const v = {
+    registryNumber: `C${String(7000000 + n)}`,
+    villageCode: villages[n % villages.length],
+    headName: n % 2 ? '"余长福"' : '储桂芳',
+    headIdNumber: withIdCheck(`3415241968020${String(1000 + n).slice(-4)}`),
+    size: '3',
+    membersAbleToWork: '2',
+    povertyCauses: '因病;缺技术',
+    status: n % 3 ? 'POOR' : 'EXITED',
+    exitYear: n % 3 ? '' : '2018',
+    techniques: '茶叶栽培;茶叶加工',
+    incomeProjects: '茶园入股分红',
+    ...over,
+  };
+  return [v.registryNumber, v.villageCode, v.headName, v.headIdNumber, v.size, v.membersAbleToWork, v.povertyCauses, v.status, v.exitYear, v.techniques, v.incomeProjects].join(',');
+}
+
+describe('zhuli import households', () => {
+  it('imports a CSV in batches, reports bad lines with their numbers, exits 1, and a re-import is a no-op', async () => {
+    const lines = [HEADER];
+    for (let i = 1; i <= 25; i++) lines.push(line(i));
+    lines.push(line(26, { headIdNumber: '341524196802011230' })); // line 27: bad check character
+    lines.push(line(27, { size: 'three' })); // line 28: not a number (client side)
+    lines.push(line(28, { povertyCauses: '因懒' })); // line 29: unknown cause (client side)
+    lines.push(line(29, { villageCode: '610124100201' })); // line 30: outside the scope
+    const file = path.join(dir, 'households.csv');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+
+    const first = await cli('import', 'households', file, '--batch', '10', '--json');
+    expect(first.code).toBe(1);
+    expect(JSON.parse(first.out)).toMatchObject({ rows: 29, created: 25, updated: 0, unchanged: 0, failed: 4, format: 'csv' });
+    expect(first.err).toMatch(/line 27: VALIDATION headIdNumber: /);
+    expect(first.err).toMatch(/line 28: PARSE: size must be a whole number/);
+    expect(first.err).toMatch(/line 29: PARSE: unknown poverty cause 因懒/);
+    expect(first.err).toMatch(/line 30: FORBIDDEN villageCode: /);
+    expect(first.err).toMatch(/rows\/s/);
+    const [{ n }] = await app.ds.query(`SELECT count(*)::int n FROM household WHERE "registryNumber" LIKE 'C70000%'`);
+    expect(n).toBe(25);
+    const [h] = await app.ds.query(`SELECT "headName", "povertyCauses"::text AS causes, techniques, status, "exitYear" FROM household WHERE "registryNumber" = 'C7000003'`);
+    expect(h).toEqual({ headName: '余长福', causes: '{ILLNESS,LACK_OF_SKILLS}', techniques: ['茶叶栽培', '茶叶加工'], status: 'EXITED', exitYear: 2018 });
+
+    const errors = path.join(dir, 'errors.txt');
+    const again = await cli('import', 'households', file, '--json', '--quiet', '--errors', errors);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({ rows: 29, created: 0, updated: 0, unchanged: 25, failed: 4 });
+    expect(again.err).toBe('');
+    expect(fs.readFileSync(errors, 'utf8').trim().split('\n').map((l) => l.split(':')[0])).toEqual(['line 27', 'line 28', 'line 29', 'line 30']);
+  }, 120_000);
+
+  it('imports NDJSON and exits 0 when every line is good; usage errors exit 2', async () => {
+    const file = path.join(dir, 'households.ndjson');
+    const rows = [1, 2, 3].map((i) => ({
+      registryNumber: `N${String(8000000 + i)}`, villageCode: villages[0], headName: '方有才', headIdNumber: withIdCheck(`3415241975050${String(1000 + i).slice(-4)}`),
+      size: 5, membersAbleToWork: 3, povertyCauses: ['LACK_OF_CAPITAL'], status: 'POOR', techniques: [], incomeProjects: ['光伏扶贫电站'],
+    }));
+    fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const r = await cli('import', 'households', file, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ rows: 3, created: 3, failed: 0, format: 'ndjson' });
+    expect((await cli('import', 'households', path.join(dir, 'missing.csv'))).code).toBe(2);
+    expect((await cli('import', 'households', file, '--batch', '5000')).code).toBe(2);
+    const help = await cli('import', 'households', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Examples:');
+  }, 60_000);
+
+  it('zhuli import villages registers poor villages from a CSV', async () => {
+    const [{ code }] = await app.ds.query(`SELECT code FROM region WHERE level = 'VILLAGE' AND code LIKE '341524%' AND "povertyDesignation" = 'NONE' ORDER BY code DESC LIMIT 1`);
+    const file = path.join(dir, 'villages.csv');
+    fs.writeFileSync(file, `villageCode,registeredYear,exitYear,specialty,hasRuralTechAssociation,hasNewBusinessEntity,hasBrand,hasEStation\n${code},2014,2019,茶叶,是,否,true,1\n${code.slice(0, 11)}9,2014,,,,,,\n`);
+    const r = await cli('import', 'villages', file, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ rows: 2, created: 1, failed: 1 });
+    expect(r.err).toMatch(/line 3: NOT_FOUND villageCode/);
+    const [v] = await app.ds.query(`SELECT specialty, "hasRuralTechAssociation", "hasNewBusinessEntity", "hasBrand", "hasEStation" FROM poor_village WHERE "regionCode" = $1`, [code]);
+    expect(v).toEqual({ specialty: '茶叶', hasRuralTechAssociation: true, hasNewBusinessEntity: false, hasBrand: true, hasEStation: true });
+  }, 60_000);
+});
