@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../server/logger';
 import type { Actor, Principal } from '../graphql/principal';
 import type { Scope } from '../graphql/scope';
+import type { IdempotencyStore } from '../graphql/idempotency';
 import { AccessService } from './access/access.service';
 import { AuditService } from './audit/audit.service';
 import { createExpertLoaders } from './experts/expert.loaders';
@@ -58,4 +59,6 @@ export interface Context {
   services: Services;
   loaders: Loaders;
   logger: Logger;
+  /** Results of mutations sent with an `idempotencyKey` (see `idempotent` in src/graphql/idempotency.ts). */
+  idempotency?: IdempotencyStore;
 }

@@ -12,6 +12,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, parse, validate, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import helmet from 'helmet';
+import { IdempotencyStore } from '../graphql/idempotency';
 import { checkOperation, type CostReport, type QueryLimits } from '../graphql/limits';
 import { hasRole, Role } from '../graphql/principal';
 import { Metrics } from './metrics';
@@ -122,6 +123,7 @@ export async function startServer(config: Config, db: Database, logger: Logger):
   const trusted = config.trustedDocuments ? TrustedDocuments.load(config.trustedDocuments) : null;
   if (trusted) logger.info({ operations: trusted.byHash.size, file: config.trustedDocuments }, 'trusted-documents mode: only registered operations are accepted');
   let draining = false;
+  const idempotency = new IdempotencyStore(db.dataSource);
 
   const buildContext = (principal: Principal, requestId: string): Context => {
     const scope = Scope.of(principal);
@@ -130,6 +132,7 @@ export async function startServer(config: Config, db: Database, logger: Logger):
       principal,
       scope,
       actor: { principal, requestId },
+      idempotency,
       services,
       loaders: createLoaders(db.dataSource, services, scope),
       logger: logger.child({ requestId, subject: principal.subject, principalKind: principal.kind }),

@@ -1,5 +1,6 @@
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { ArrayMaxSize, ArrayMinSize, IsEmail, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsEmail, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf, Length } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
 import { OrderDirection } from '../regions/region.types';
@@ -46,6 +47,12 @@ export class ExpertOrder {
 /** Input of `createExpert`. */
 @InputType({ description: 'A new S&T expert (科技专家), entered on the roster as DRAFT' })
 export class CreateExpertInput {
+  @Field({ nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string;
+
   @Field({ description: 'Full name (姓名)' })
   @IsString()
   @MinLength(2)

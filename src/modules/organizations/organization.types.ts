@@ -1,5 +1,6 @@
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ArrayMaxSize, ArrayMinSize, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf, Length } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
 import { RegionLevel } from '../regions/region.entity';
@@ -65,6 +66,12 @@ export class OrganizationOrder {
 /** Input of `createOrganization`. */
 @InputType({ description: 'A new S&T organization (科技组织)' })
 export class CreateOrganizationInput {
+  @Field({ nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string;
+
   @Field({ description: 'Registered name (名称)' })
   @IsString()
   @MinLength(2)

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Principal } from './principal';
+import { fromGlobalId, resolveNodes } from './node';
+import { UserErrorCode, type UserError } from './user-error';
+
+/** How long a key is remembered: a retry within this window returns the first result. */
+export const IDEMPOTENCY_TTL_HOURS = 24;
+const KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** Description of the `idempotencyKey` input field, shared by every mutation that adopts it. */
+export const IDEMPOTENCY_KEY_DESCRIPTION =
+  `Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key ` +
+  `within ${IDEMPOTENCY_TTL_HOURS} h returns the first result and changes nothing more; the same key with different input is refused. ` +
+  'Attempts that end in userErrors are not remembered.';
+
+type Claim = { state: 'new' } | { state: 'done'; response: StoredPayload } | { state: 'pending' } | { state: 'mismatch' };
+/** A successful payload as stored: nodes by global ID, other values as JSON. */
+type StoredPayload = Record<string, { entity: string; key: Record<string, unknown> } | { node: string } | { nodes: string[] } | { value: unknown }>;
+
+/** Canonical JSON (sorted keys) of an input without its idempotency key: what "the same input" means. */
+export function fingerprint(input: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (v instanceof Date) return v.toISOString();
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.keys(v)
+          .filter((k) => k !== 'idempotencyKey' && (v as Record<string, unknown>)[k] !== undefined)
+          .sort()
+          .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canon(input) ?? null)).digest('hex');
+}
+
+const isNode = (v: unknown): v is { id: string } => !!v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' && fromGlobalId((v as { id: string }).id) !== null;
+
+/** Remembers mutation results per (principal, mutation, key) in the `idempotency_key` table. */
+export class IdempotencyStore {
+  constructor(private readonly ds: DataSource) {}
+
+  /** Claims a key for a first run, or reports what happened to it before. */
+  async claim(subject: string, operation: string, key: string, requestHash: string): Promise<Claim> {
+    await this.ds.query(`DELETE FROM idempotency_key WHERE subject = $1 AND operation = $2 AND key = $3 AND created_at < now() - make_interval(hours => $4)`, [subject, operation, key, IDEMPOTENCY_TTL_HOURS]);
+    const inserted = (await this.ds.query(
+      `INSERT INTO idempotency_key (subject, operation, key, request_hash) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING key`,
+      [subject, operation, key, requestHash],
+    )) as unknown[];
+    if (inserted.length) return { state: 'new' };
+    const [row] = (await this.ds.query(`SELECT request_hash, response FROM idempotency_key WHERE subject = $1 AND operation = $2 AND key = $3`, [subject, operation, key])) as Array<{ request_hash: string; response: StoredPayload | null }>;
+    if (!row) return this.claim(subject, operation, key, requestHash); // expired between the two statements
+    if (row.request_hash !== requestHash) return { state: 'mismatch' };
+    return row.response ? { state: 'done', response: row.response } : { state: 'pending' };
+  }
+
+  /** An entity row as stored: its entity name and primary key (null when `value` is not an entity). */
+  entityRef(value: unknown): { entity: string; key: Record<string, unknown> } | null {
+    if (!value || typeof value !== 'object' || !this.ds.hasMetadata(value.constructor)) return null;
+    const meta = this.ds.getMetadata(value.constructor);
+    const key = meta.getEntityIdMap(value as object);
+    return key ? { entity: meta.name, key: key as Record<string, unknown> } : null;
+  }
+
+  /** Re-reads a stored entity (by primary key; the principal created it, so it is theirs to see). */
+  async load(ref: { entity: string; key: Record<string, unknown> }): Promise<unknown> {
+    return this.ds.getRepository(ref.entity).findOneBy(ref.key as never);
+  }
+
+  async complete(subject: string, operation: string, key: string, response: StoredPayload): Promise<void> {
+    await this.ds.query(`UPDATE idempotency_key SET response = $4, completed_at = now() WHERE subject = $1 AND operation = $2 AND key = $3`, [subject, operation, key, JSON.stringify(response)]);
+  }
+
+  /** Forgets a claim whose run failed, so the client may retry (with the same or corrected input). */
+  async release(subject: string, operation: string, key: string): Promise<void> {
+    await this.ds.query(`DELETE FROM idempotency_key WHERE subject = $1 AND operation = $2 AND key = $3 AND response IS NULL`, [subject, operation, key]);
+  }
+}
+
+/** What `idempotent` needs from the GraphQL context. */
+export interface IdempotencyContext {
+  principal: Principal;
+  idempotency?: IdempotencyStore;
+}
+
+function refused(code: UserErrorCode, message: string): { userErrors: UserError[] } {
+  return { userErrors: [{ code, message, field: ['input', 'idempotencyKey'] }] };
+}
+
+/**
+ * Runs a mutation at most once per principal, mutation name and `input.idempotencyKey` (without a key it
+ * just runs). Wrap the `mutation(...)` call of a resolver:
+ * `return idempotent(ctx, 'createThing', input, () => mutation(input, ...))`.
+ * The first successful payload is stored (its nodes by global ID, re-read on replay in the caller's scope).
+ */
+export async function idempotent<P extends { userErrors: UserError[] }>(
+  ctx: IdempotencyContext,
+  operation: string,
+  input: { idempotencyKey?: string | null } | null | undefined,
+  run: () => Promise<P>,
+): Promise<P> {
+  const key = input?.idempotencyKey;
+  if (key === undefined || key === null || !ctx.idempotency) return run();
+  if (typeof key !== 'string' || !KEY.test(key)) return refused(UserErrorCode.VALIDATION, 'idempotencyKey must be 1–200 printable ASCII characters') as P;
+  const store = ctx.idempotency;
+  const subject = ctx.principal.subject;
+  const claim = await store.claim(subject, operation, key, fingerprint(input));
+  if (claim.state === 'mismatch') return refused(UserErrorCode.VALIDATION, `This idempotencyKey was already used for ${operation} with different input; use a new key for a new request`) as P;
+  if (claim.state === 'pending') return refused(UserErrorCode.INVALID_STATE, 'A request with this idempotencyKey is still running; retry in a moment') as P;
+  if (claim.state === 'done') return (await replay(ctx, store, claim.response)) as P;
+  let result: P;
+  try {
+    result = await run();
+  } catch (err) {
+    await store.release(subject, operation, key);
+    throw err;
+  }
+  if (result.userErrors.length) {
+    await store.release(subject, operation, key);
+    return result;
+  }
+  const stored: StoredPayload = {};
+  for (const [k, v] of Object.entries(result as Record<string, unknown>)) {
+    if (k === 'userErrors' || v === undefined) continue;
+    const ref = store.entityRef(v);
+    if (ref) stored[k] = ref;
+    else if (isNode(v)) stored[k] = { node: v.id };
+    else if (Array.isArray(v) && v.every(isNode)) stored[k] = { nodes: v.map((n) => n.id) };
+    else stored[k] = { value: v };
+  }
+  await store.complete(subject, operation, key, stored);
+  return result;
+}
+
+async function replay(ctx: IdempotencyContext, store: IdempotencyStore, stored: StoredPayload): Promise<{ userErrors: UserError[] }> {
+  const out: Record<string, unknown> = { userErrors: [] };
+  for (const [k, v] of Object.entries(stored)) {
+    if ('entity' in v) out[k] = await store.load(v);
+    else if ('node' in v) out[k] = (await resolveNodes(ctx, [v.node]))[0];
+    else if ('nodes' in v) out[k] = await resolveNodes(ctx, v.nodes);
+    else out[k] = v.value;
+  }
+  return out as { userErrors: UserError[] };
+}
