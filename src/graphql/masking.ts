@@ -8,7 +8,7 @@ import { COORDINATORS, Role, type Principal } from './principal';
  */
 
 /** Kinds of personal data and how each is masked. */
-export type PersonalDataKind = 'name' | 'phone' | 'idNumber';
+export type PersonalDataKind = 'name' | 'phone' | 'idNumber' | 'email';
 
 /** Whose personal data a value is: where the person is registered, and who they are. */
 export interface PersonalDataOwner {
@@ -45,7 +45,38 @@ export function maskIdNumber(id: string | null | undefined): string | null {
   return s.slice(0, 4) + '*'.repeat(s.length - 8) + s.slice(-4);
 }
 
-const MASKERS: Record<PersonalDataKind, (v: string) => string | null> = { name: maskName, phone: maskPhone, idNumber: maskIdNumber };
+/** 'zhang.san@example.cn' → 'z*********@example.cn': first character of the local part kept. */
+export function maskEmail(email: string | null | undefined): string | null {
+  if (email == null) return null;
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return maskName(email);
+  return `${email[0]}${'*'.repeat(Math.max(at - 1, 1))}${email.slice(at)}`;
+}
+
+const MASKERS: Record<PersonalDataKind, (v: string) => string | null> = { name: maskName, phone: maskPhone, idNumber: maskIdNumber, email: maskEmail };
+
+/**
+ * Keys that hold personal data wherever they appear in stored snapshots (audit before/after), with their kind.
+ * Modules that add personal fields list them here, so the audit trail never leaks what the fields mask.
+ */
+export const PERSONAL_KEYS: Record<string, PersonalDataKind> = {
+  contactName: 'name',
+  contactPhone: 'phone',
+  email: 'email',
+  headName: 'name',
+  headOfHouseholdName: 'name',
+  headIdNumber: 'idNumber',
+  idNumber: 'idNumber',
+  phone: 'phone',
+};
+
+/** A snapshot (e.g. audit before/after) with its personal keys masked unless the principal may see them. */
+export function maskSnapshot(principal: Principal, owner: PersonalDataOwner, snapshot: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!snapshot || canSeePersonalData(principal, owner)) return snapshot;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(snapshot)) out[k] = typeof v === 'string' && PERSONAL_KEYS[k] ? MASKERS[PERSONAL_KEYS[k]](v) : v;
+  return out;
+}
 
 /**
  * Whether a principal may see a person's data unmasked: coordinators (and service accounts with a coordinator

@@ -1,4 +1,6 @@
-import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { maskSnapshot } from '../../graphql/masking';
 import { PageArgs, type Page } from '../../graphql/connection';
 import { Role } from '../../graphql/principal';
 import type { Context } from '../context';
@@ -21,5 +23,15 @@ export class AuditResolver {
     @Ctx() ctx: Context,
   ): Promise<Page<AuditEvent>> {
     return ctx.services.audit.list(ctx.scope, filter, order, page);
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Changed fields before (null for creations); personal data in them is masked unless you may see it' })
+  before(@Root() e: AuditEvent, @Ctx() ctx: Context): Record<string, unknown> | null {
+    return maskSnapshot(ctx.principal, { regionCode: e.regionCode }, e.before);
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Changed fields after; personal data in them is masked unless you may see it' })
+  after(@Root() e: AuditEvent, @Ctx() ctx: Context): Record<string, unknown> | null {
+    return maskSnapshot(ctx.principal, { regionCode: e.regionCode }, e.after);
   }
 }

@@ -1,9 +1,9 @@
-import { idempotent } from '../../graphql/idempotency';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs, type Page } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, Role } from '../../graphql/principal';
 import { mutation } from '../../graphql/user-error';
+import { revealOrMask } from '../../graphql/masking';
 import type { Context } from '../context';
 import { Organization } from '../organizations/organization.entity';
 import { Region } from '../regions/region.entity';
@@ -60,7 +60,7 @@ export class ExpertResolver {
     return rows.filter((r): r is Region => r instanceof Region);
   }
 
-  // Personal data (个人信息): the hook where masking by role plugs in (access module). Today it returns the value as stored.
+  // Personal data (个人信息): unmasked only for coordinators in scope and the expert themself.
   @FieldResolver(() => String, { description: 'Contact phone (联系电话); personal data, may be masked for your role' })
   contactPhone(@Root() e: Expert, @Ctx() ctx: Context): string {
     return personalData(ctx, e, 'contactPhone', e.contactPhone) as string;
@@ -74,7 +74,7 @@ export class ExpertResolver {
   @Authorized(...COORDINATORS)
   @Mutation(() => CreateExpertPayload, { description: 'Enter an S&T expert on the roster as DRAFT (coordinators, home region inside their scope)' })
   createExpert(@Arg('input', { description: 'The expert to enter' }) input: CreateExpertInput, @Ctx() ctx: Context): Promise<CreateExpertPayload> {
-    return idempotent(ctx, 'createExpert', input, () => mutation(input, async () => ({ expert: await ctx.services.experts.create(ctx.actor, ctx.scope, input) })));
+    return mutation(input, async () => ({ expert: await ctx.services.experts.create(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS, Role.EXPERT)
@@ -102,9 +102,9 @@ export class ExpertResolver {
   }
 }
 
-/** The masking hook for experts' personal data: returns what the caller may see of `value` (unmasked for now). */
-export function personalData(_ctx: Context, _expert: Expert, _field: 'contactPhone' | 'email', value: string | null): string | null {
-  return value;
+/** What the caller may see of an expert's personal data: the value, or its masked form (src/graphql/masking.ts). */
+export function personalData(ctx: Context, expert: Expert, field: 'contactPhone' | 'email', value: string | null): string | null {
+  return revealOrMask(ctx.principal, { regionCode: expert.regionCode, expertId: expert.id }, value, field === 'email' ? 'email' : 'phone');
 }
 
 /** `Organization.experts` lives here so that experts depend on organizations, never the reverse. */

@@ -1,6 +1,7 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn, type Relation } from 'typeorm';
 import { Node, toGlobalId } from '../../graphql/node';
+import { MaskPersonalData } from '../../graphql/masking';
 import { Region, RegionLevel } from '../regions/region.entity';
 import { ServiceCategory } from './service-category';
 
@@ -123,11 +124,13 @@ export class Organization {
   @Column({ type: 'varchar', length: 18 })
   creditCode: string;
 
-  @Field({ description: 'Contact person (联系人)' })
+  @Field({ description: 'Contact person (联系人); personal data, masked unless you may see it' })
+  @UseMiddleware(MaskPersonalData<Organization>('name', (o) => ({ regionCode: o.regionCode, organizationId: o.id })))
   @Column({ type: 'varchar', length: 50 })
   contactName: string;
 
-  @Field({ description: 'Contact phone (联系电话): mobile or landline with area code' })
+  @Field({ description: 'Contact phone (联系电话): mobile or landline with area code; personal data, masked unless you may see it' })
+  @UseMiddleware(MaskPersonalData<Organization>('phone', (o) => ({ regionCode: o.regionCode, organizationId: o.id })))
   @Column({ type: 'varchar', length: 20 })
   contactPhone: string;
 
