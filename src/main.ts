@@ -18,6 +18,11 @@ export async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // In-flight requests get the grace period; past it (plus closing time) the process exits anyway.
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 10_000).unref();
     try {
       await server.stop();
       logger.info('server stopped; closing the database');

@@ -90,7 +90,7 @@ function databaseFault(err: unknown): { code: 'TIMEOUT' | 'SERVICE_UNAVAILABLE';
   const code = e.driverError?.code ?? e.code;
   const message = String(e.driverError?.message ?? e.message ?? '');
   if (code === '57014') return { code: 'TIMEOUT', message: 'The database took too long and the statement was cancelled; retry with a smaller request' };
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P02' || code === '57P03' || code === '08006' || code === '08003' || code === '08001' || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P02' || code === '57P03' || code === '08006' || code === '08003' || code === '08001' || /ECONNREFUSED|ECONNRESET|Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(message)) {
     return { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry later' };
   }
   return null;
