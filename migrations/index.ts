@@ -4,6 +4,7 @@ import { RegionsAndAudit1795527609823 } from './1795527609823-RegionsAndAudit';
 import { AccessAndAudit1795528262085 } from './1795528262085-AccessAndAudit';
 import { OrganizationsAndExperts1795528310945 } from './1795528310945-OrganizationsAndExperts';
 import { BeneficiariesNeedsMatching1795530279014 } from './1795530279014-BeneficiariesNeedsMatching';
+import { AgreementsAndNotifications1795530387095 } from './1795530387095-AgreementsAndNotifications';
 import { IdempotencyKeys1795540000000 } from './1795540000000-IdempotencyKeys';
 
-export const migrations = [Extensions1764000000000, RegionsAndAudit1795527609823, AccessAndAudit1795528262085, OrganizationsAndExperts1795528310945, BeneficiariesNeedsMatching1795530279014, IdempotencyKeys1795540000000];
+export const migrations = [Extensions1764000000000, RegionsAndAudit1795527609823, AccessAndAudit1795528262085, OrganizationsAndExperts1795528310945, BeneficiariesNeedsMatching1795530279014, AgreementsAndNotifications1795530387095, IdempotencyKeys1795540000000];

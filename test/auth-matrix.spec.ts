@@ -5,6 +5,8 @@ import { PERMISSIONS, type Permission } from '../src/modules/access/permissions'
 import { withCreditCheck } from '../src/modules/organizations/validators';
 import { orphanedTypes, resolvers } from '../src/modules/registry';
 import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
+import { completeInput, SIGNATORIES } from './agreement-fixtures';
+import { sleep, subscribe, wsClient } from './ws-client';
 
 /**
  * The authorization matrix. (a) every root field of the schema has a declared rule (src/modules/access/
@@ -150,6 +152,31 @@ async function newProposal(): Promise<{ id: string; needId: string }> {
   const d = await gqlOk(`mutation($n: ID!, $o: ID!) { proposeMatch(input: { needId: $n, offeringId: $o }) { match { id } userErrors { code message } } }`, { n: need.id, o: fx.offering.id });
   return { id: d.proposeMatch.match.id, needId: need.id };
 }
+
+
+// Agreements (帮扶协议书): fresh targets in 金寨县 in any state, driven through the API by the right level.
+let countyTok: string;
+let cityTok: string;
+let provinceTok: string;
+const AG = `agreement { id version status } userErrors { code message }`;
+async function agreementIn(state: 'DRAFT' | 'SIGNED' | 'COUNTY_REVIEW' | 'PROVINCE_REVIEW' | 'SUBMITTED' | 'REGISTERED' | 'IN_PROGRESS'): Promise<{ id: string; version: number }> {
+  const step = async (m: string, type: string, input: Record<string, unknown>, token = admin) => (await gqlOk(`mutation($i: ${type}!) { ${m}(input: $i) { ${m === 'submitAgreementsToRegistry' ? 'agreements { id version status } userErrors { code message }' : AG} } }`, { i: input }, token))[m];
+  let a = (await step('createAgreement', 'CreateAgreementInput', await completeInput(app, '341524', { organizationId: fx.org.id, expertIds: [fx.expert.id] }))).agreement;
+  if (state === 'DRAFT') return a;
+  a = (await step('signAgreement', 'SignAgreementInput', { id: a.id, version: a.version, signingDate: '2018-02-28', signatories: SIGNATORIES })).agreement;
+  if (state === 'SIGNED') return a;
+  a = (await step('fileAgreement', 'AgreementTransitionInput', { id: a.id, version: a.version })).agreement;
+  if (state === 'COUNTY_REVIEW') return a;
+  a = (await step('approveAgreementReview', 'AgreementTransitionInput', { id: a.id, version: a.version }, countyTok)).agreement;
+  a = (await step('approveAgreementReview', 'AgreementTransitionInput', { id: a.id, version: a.version }, cityTok)).agreement;
+  if (state === 'PROVINCE_REVIEW') return a;
+  a = (await step('submitAgreementsToRegistry', 'SubmitAgreementsInput', { ids: [a.id] }, provinceTok)).agreements[0];
+  if (state === 'SUBMITTED') return a;
+  a = (await step('registerAgreement', 'AgreementTransitionInput', { id: a.id, version: a.version })).agreement;
+  if (state === 'REGISTERED') return a;
+  return (await step('startAgreement', 'AgreementTransitionInput', { id: a.id, version: a.version })).agreement;
+}
+let fxAgreement: { id: string; title: string; notificationId: string };
 
 const scenarios: Scenario[] = [
   // Public reference data and identity.
@@ -300,7 +327,145 @@ const scenarios: Scenario[] = [
     variables: async () => ({ id: (await newProposal()).id }),
     refusedInScope: [Role.EXPERT],
   },
+  // Agreements (帮扶协议书) and filing (备案).
+  { field: 'Query.agreement', document: `query($id: ID!) { agreement(id: $id) { id } }`, variables: async () => ({ id: fxAgreement.id }), seen: (d) => d.agreement !== null },
+  { field: 'Query.agreements', document: `query($t: String!) { agreements(filter: { text: $t }) { nodes { id } } }`, variables: async () => ({ t: fxAgreement.title }), seen: (d) => d.agreements.nodes.length === 1 },
+  {
+    field: 'Mutation.createAgreement',
+    document: `mutation($i: CreateAgreementInput!) { createAgreement(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: await completeInput(app, '341524', { organizationId: fx.org.id, expertIds: [fx.expert.id] }) }),
+  },
+  {
+    field: 'Mutation.updateAgreement',
+    document: `mutation($i: UpdateAgreementInput!) { updateAgreement(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const a = await agreementIn('DRAFT');
+      return { i: { id: a.id, version: a.version, goals: `矩阵目标${next()}` } };
+    },
+  },
+  {
+    field: 'Mutation.signAgreement',
+    document: `mutation($i: SignAgreementInput!) { signAgreement(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const a = await agreementIn('DRAFT');
+      return { i: { id: a.id, version: a.version, signingDate: '2018-02-28', signatories: SIGNATORIES } };
+    },
+  },
+  ...(['fileAgreement', 'startAgreement'] as const).map((m) => ({
+    field: `Mutation.${m}`,
+    document: `mutation($i: AgreementTransitionInput!) { ${m}(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const a = await agreementIn(m === 'fileAgreement' ? 'SIGNED' : 'REGISTERED');
+      return { i: { id: a.id, version: a.version } };
+    },
+  })),
+  {
+    field: 'Mutation.approveAgreementReview',
+    document: `mutation($i: AgreementTransitionInput!) { approveAgreementReview(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const a = await agreementIn('COUNTY_REVIEW');
+      return { i: { id: a.id, version: a.version } };
+    },
+    // Under county review: only the county association acts; the city and province are the wrong level.
+    refusedInScope: [Role.CITY_COORDINATOR, Role.PROVINCIAL_COORDINATOR],
+  },
+  {
+    field: 'Mutation.returnAgreement',
+    document: `mutation($i: AgreementReasonInput!) { returnAgreement(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const a = await agreementIn('COUNTY_REVIEW');
+      return { i: { id: a.id, version: a.version, reason: '矩阵测试退回' } };
+    },
+    refusedInScope: [Role.CITY_COORDINATOR, Role.PROVINCIAL_COORDINATOR],
+  },
+  {
+    field: 'Mutation.submitAgreementsToRegistry',
+    document: `mutation($i: SubmitAgreementsInput!) { submitAgreementsToRegistry(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { ids: [(await agreementIn('PROVINCE_REVIEW')).id] } }),
+  },
+  {
+    field: 'Mutation.registerAgreement',
+    document: `mutation($i: AgreementTransitionInput!) { registerAgreement(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const a = await agreementIn('SUBMITTED');
+      return { i: { id: a.id, version: a.version } };
+    },
+  },
+  {
+    field: 'Mutation.reportAgreementProgress',
+    document: `mutation($i: ReportAgreementProgressInput!) { reportAgreementProgress(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const a = await agreementIn('IN_PROGRESS');
+      const [{ id: taskId }] = await app.ds.query(`SELECT id FROM agreement_task WHERE "agreementId" = $1 ORDER BY position LIMIT 1`, [Buffer.from(a.id, 'base64url').toString().split(':')[1]]);
+      return { i: { agreementId: a.id, reportedOn: '2018-06-30', items: [{ taskId, deliveredQuantity: 1 }] } };
+    },
+  },
+  {
+    field: 'Mutation.completeAgreement',
+    document: `mutation($i: AgreementReasonInput!) { completeAgreement(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const a = await agreementIn('IN_PROGRESS');
+      return { i: { id: a.id, version: a.version, reason: '矩阵测试完成' } };
+    },
+  },
+  {
+    field: 'Mutation.terminateAgreement',
+    document: `mutation($i: AgreementReasonInput!) { terminateAgreement(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const a = await agreementIn('DRAFT');
+      return { i: { id: a.id, version: a.version, reason: '矩阵测试终止' } };
+    },
+  },
+  // Filing notifications (备案通知) and live filing events.
+  { field: 'Query.notifications', document: `query($a: ID!) { notifications(filter: { agreementId: $a }) { nodes { id } } }`, variables: async () => ({ a: fxAgreement.id }), seen: (d) => d.notifications.nodes.length > 0 },
+  {
+    field: 'Mutation.acknowledgeNotifications',
+    document: `mutation($ids: [ID!]!) { acknowledgeNotifications(input: { ids: $ids }) { userErrors { code message } } }`,
+    variables: async () => ({ ids: [fxAgreement.notificationId] }),
+  },
+  { field: 'Subscription.agreementFiled', document: `subscription($r: String!) { agreementFiled(regionCode: $r) { cursor agreement { id } } }`, variables: async () => ({ r: '341524' }) },
+  { field: 'Subscription.filingEvents', document: `subscription($r: String!) { filingEvents(regionCode: $r, types: [FILED]) { cursor agreement { id } } }`, variables: async () => ({ r: '341524' }) },
 ];
+
+/**
+ * Subscriptions over graphql-ws: a role that may not subscribe gets UNAUTHENTICATED/FORBIDDEN; an allowed role
+ * in scope receives the filing of a fresh agreement in 金寨县; an allowed role out of scope is FORBIDDEN for
+ * 金寨县 and, subscribed to its own region instead, never receives 金寨县's events.
+ */
+async function checkSubscription(s: Scenario, c: Omit<Caller, 'token'> & { region: string | null }, token: string | null, roleAllowed: boolean, variables: Record<string, unknown>): Promise<void> {
+  const hub = app.server.services.notificationHub;
+  const client = wsClient(app.url, token);
+  const opened: Array<ReturnType<typeof subscribe>> = [];
+  try {
+    const open = async (vars: Record<string, unknown>) => {
+      const before = hub.subscriberCount;
+      const sub = subscribe(client, s.document, vars);
+      opened.push(sub);
+      for (let i = 0; i < 100 && hub.subscriberCount === before && !sub.errors.length; i++) await sleep(20);
+      return sub;
+    };
+    const sub = await open(variables);
+    if (!roleAllowed) {
+      expect((await sub.failed())[0].extensions?.code).toBe(c.role === null ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+      return;
+    }
+    if (!c.inScope) {
+      expect((await sub.failed())[0].extensions?.code).toBe('FORBIDDEN');
+      const own = await open({ ...variables, r: c.region });
+      expect(own.errors).toEqual([]);
+      await agreementIn('COUNTY_REVIEW');
+      await sleep(400);
+      expect(own.events).toEqual([]);
+      return;
+    }
+    const a = await agreementIn('COUNTY_REVIEW');
+    const [e] = await sub.take(1, 3000);
+    expect((Object.values(e)[0] as { agreement: { id: string } }).agreement.id).toBe(a.id);
+  } finally {
+    opened.forEach((o) => o.stop());
+    await client.dispose();
+  }
+}
 
 /** Row counts, newest updatedAt and version sums of every table: any write changes this. */
 async function fingerprint(): Promise<Record<string, unknown>> {
@@ -342,6 +507,16 @@ beforeAll(async () => {
   await newNeed(poorVillage, 'FINANCE_INSURANCE');
   fx.offering = await newOffering(fx.org.id);
   fx.match = await newProposal();
+  countyTok = await app.token([Role.COUNTY_COORDINATOR], '341524', { sub: 'matrix-county' });
+  cityTok = await app.token([Role.CITY_COORDINATOR], '341500', { sub: 'matrix-city' });
+  provinceTok = await app.token([Role.PROVINCIAL_COORDINATOR], '340000', { sub: 'matrix-province' });
+  {
+    const a = await agreementIn('COUNTY_REVIEW');
+    const key = Buffer.from(a.id, 'base64url').toString().split(':')[1];
+    const [{ title }] = await app.ds.query(`SELECT title FROM agreement WHERE id = $1`, [key]);
+    const [{ id: nid }] = await app.ds.query(`SELECT id::text AS id FROM notification WHERE "agreementId" = $1 AND type = 'FILED'`, [key]);
+    fxAgreement = { id: a.id, title, notificationId: toGlobalId('Notification', nid) };
+  }
   // One audit event in 341524 for auditEvents to find.
   await gqlOk(`mutation($i: UpdateRegionPovertyInput!) { updateRegionPoverty(input: $i) { userErrors { code message } } }`, { i: { code: village, version: await versionOf('region', 'code', village), povertyDesignation: 'POOR_VILLAGE', designatedYear: 2014 } });
   for (const c of CALLERS) {
@@ -417,6 +592,7 @@ describe('(c) every operation, every role, in scope and out of scope', () => {
         const token = callerTokens.get(c.label) ?? null;
         const roleAllowed = rule.public || (c.role !== null && (rule.roles.length === 0 || rule.roles.includes(c.role)));
         const variables = await s.variables();
+        if (kind === 'Subscription') return checkSubscription(s, c, token, roleAllowed, variables);
         const before = kind === 'Mutation' ? await fingerprint() : null;
         const res = await app.gql(s.document, variables, token);
         if (!roleAllowed) {

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../server/logger';
+import { seedDemoAgreements } from '../modules/agreements/agreement.seed';
 import { importRegions } from '../modules/regions/region.import';
 import { seedDemoOrganizations } from '../modules/organizations/organization.seed';
 import { seedDemoExperts } from '../modules/experts/expert.seed';
@@ -30,6 +31,8 @@ export async function seedDemoIfEmpty(ds: DataSource, logger: Logger): Promise<b
 /** Further demo steps registered by modules (organizations, experts, …), run inside the seed transaction. */
 export const demoSteps: Array<(em: EntityManager) => Promise<void>> = [];
 demoSteps.push(seedDemoOrganizations, seedDemoExperts, seedDemoBeneficiaries, seedDemoNeeds, seedDemoOfferings);
+// Agreements last: they refer to the organizations, experts and poor villages above.
+demoSteps.push(seedDemoAgreements);
 
 /** Anhui's 20 national and 11 provincial poor counties (安徽省实施细则), plus 叶集区 as the documents count it. */
 export const ANHUI_NATIONAL = ['340828', '340824', '340825', '340826', '340827', '340422', '341522', '341524', '341523', '341722', '341503', '341221', '341225', '341226', '341203', '341623', '341321', '341322', '341323', '341324'];

@@ -1,8 +1,14 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../server/logger';
 import type { Actor, Principal } from '../graphql/principal';
-import type { Scope } from '../graphql/scope';
+import { Scope } from '../graphql/scope';
 import type { IdempotencyStore } from '../graphql/idempotency';
+import { createAgreementLoaders } from './agreements/agreement.loaders';
+import { AgreementService } from './agreements/agreement.service';
+import { createNotificationLoaders } from './notifications/notification.loaders';
+import { NotificationHub } from './notifications/notification.hub';
+import { NotificationService } from './notifications/notification.service';
+import { createLogger } from '../server/logger';
 import { AccessService } from './access/access.service';
 import { AuditService } from './audit/audit.service';
 import { createExpertLoaders } from './experts/expert.loaders';
@@ -31,12 +37,20 @@ export function createServices(ds: DataSource) {
   const needs = new NeedService(ds, audit, beneficiaries);
   const offerings = new OfferingService(ds, audit, regions, organizations, experts);
   const matching = new MatchingService(ds, audit, needs, offerings);
-  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching };
+  const notifications = new NotificationService(ds);
+  const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts);
+  // One hub per process: fans filing events out to this instance's subscribers (started by the server).
+  const notificationHub = new NotificationHub(notifications, createLogger('warn'));
+  notificationHub.preload = async (rows) => {
+    const found = await agreements.byIds(Scope.everything, rows.map((n) => n.agreementId));
+    rows.forEach((n, i) => (n.preloadedAgreement = found[i] ?? undefined));
+  };
+  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, notifications, notificationHub };
 }
 export type Services = ReturnType<typeof createServices>;
 
 /** Every module's DataLoaders, created per request (and only here) for the caller's scope. */
-export function createLoaders(ds: DataSource, services: Services, scope: Scope) {
+export function createLoaders(ds: DataSource, services: Services, scope: Scope, principal?: Principal) {
   return {
     ...createRegionLoaders(ds, services.regions),
     ...createOrganizationLoaders(services.organizations, scope),
@@ -45,6 +59,8 @@ export function createLoaders(ds: DataSource, services: Services, scope: Scope) 
     ...createNeedLoaders(ds, services.needs, scope),
     ...createOfferingLoaders(services.offerings, scope),
     ...createMatchingLoaders(ds, scope),
+    ...createAgreementLoaders(ds, services.agreements, scope),
+    ...createNotificationLoaders(services.notifications, scope, principal ?? { kind: 'ANONYMOUS', subject: 'anonymous', roles: [], regionCode: null, scopePrefix: null }),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
@@ -61,4 +77,6 @@ export interface Context {
   logger: Logger;
   /** Results of mutations sent with an `idempotencyKey` (see `idempotent` in src/graphql/idempotency.ts). */
   idempotency?: IdempotencyStore;
+  /** New per-request loaders: a subscription replaces `loaders` for every event it delivers (no stale caches). */
+  renewLoaders?: () => Loaders;
 }

@@ -16,6 +16,10 @@ import { Region } from './regions/region.entity';
 import { CountyPairingResolver, RegionResolver } from './regions/region.resolver';
 import { NodeResolver } from './node.resolver';
 import { HeartbeatResolver } from '../graphql/heartbeat.resolver';
+import { Agreement, AgreementExpert, AgreementFilingStep, AgreementProgressItem, AgreementProgressReport, AgreementTask, AgreementVillage } from './agreements/agreement.entity';
+import { AgreementProgressReportResolver, AgreementResolver, AgreementTaskResolver } from './agreements/agreement.resolver';
+import { Notification, NotificationAck } from './notifications/notification.entity';
+import { AgreementFiledEventResolver, NOTIFICATION_READERS, NotificationResolver } from './notifications/notification.resolver';
 import { Household } from './beneficiaries/household.entity';
 import { PoorVillage } from './beneficiaries/poor-village.entity';
 import { HouseholdResolver, PoorVillageResolver } from './beneficiaries/beneficiary.resolver';
@@ -27,14 +31,14 @@ import { ServiceMatch } from './matching/match.entity';
 import { MatchCandidateResolver, MatchingResolver, NeedMatchesResolver } from './matching/matching.resolver';
 
 /** Every TypeORM entity (the data source maps exactly these). */
-export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch];
+export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, Notification, NotificationAck];
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver];
+export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver, AgreementResolver, AgreementTaskResolver, AgreementProgressReportResolver, NotificationResolver, AgreementFiledEventResolver];
 
 /** Object types reachable only through the Node interface must be listed for the schema. */
-export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch];
+export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, Notification];
 
 registerNodeType<Context>('Region', (ctx, keys) => ctx.loaders.regionByCode.loadMany(keys));
 registerNodeType<Context>('CountyPairing', (ctx, keys) => ctx.loaders.pairingById.loadMany(keys));
@@ -49,3 +53,6 @@ registerNodeType<Context>('Need', (ctx, keys) => ctx.loaders.needById.loadMany(k
 registerNodeType<Context>('ServiceOffering', (ctx, keys) => ctx.loaders.offeringById.loadMany(keys));
 // Matches: visible when the need is in scope, or to the provider they were proposed to.
 registerNodeType<Context>('ServiceMatch', (ctx, keys) => ctx.services.matching.byIds(ctx.principal, ctx.scope, keys));
+registerNodeType<Context>('Agreement', (ctx, keys) => ctx.loaders.agreementById.loadMany(keys));
+// Notifications resolve only for coordinators (who may list them), within their scope.
+registerNodeType<Context>('Notification', (ctx, keys) => (hasRole(ctx.principal, ...NOTIFICATION_READERS) ? ctx.loaders.notificationById.loadMany(keys) : Promise.resolve(keys.map(() => null))));

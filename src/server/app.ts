@@ -7,7 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, parse, validate, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -134,7 +134,8 @@ export async function startServer(config: Config, db: Database, logger: Logger):
       actor: { principal, requestId },
       idempotency,
       services,
-      loaders: createLoaders(db.dataSource, services, scope),
+      loaders: createLoaders(db.dataSource, services, scope, principal),
+      renewLoaders: () => createLoaders(db.dataSource, services, scope, principal),
       logger: logger.child({ requestId, subject: principal.subject, principalKind: principal.kind }),
     };
   };
@@ -159,6 +160,16 @@ export async function startServer(config: Config, db: Database, logger: Logger):
     }
   };
 
+  // A credential that expires closes the connection with 4401 (its subscriptions end too).
+  const closeWhenExpired = ({ principal, socket }: { principal: Principal; socket: WebSocket }) => {
+    if (!principal.expiresAt) return;
+    const timer = setTimeout(() => socket.close(4401, 'Token expired'), Math.max(0, Math.min(principal.expiresAt * 1000 - Date.now(), 2 ** 31 - 1)));
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+  // Filing notifications: LISTEN on a dedicated connection on PostgreSQL; in-process wake-ups on PGlite.
+  await services.notificationHub.start(db.mode === 'postgres' ? db.url : null, logger);
+
   const wsCleanup = useServer<Record<string, unknown>, { principal?: Principal }>(
     {
       schema,
@@ -169,6 +180,7 @@ export async function startServer(config: Config, db: Database, logger: Logger):
         const apiKey = typeof params.apiKey === 'string' ? params.apiKey : null;
         try {
           ctx.extra.principal = await auth.authenticate(authorization, apiKey);
+          closeWhenExpired(ctx.extra as { principal: Principal; socket: WebSocket });
           metrics.wsConnections.inc();
           openSubscriptions.set(ctx.extra, new Set());
           return true;
@@ -460,6 +472,7 @@ export async function startServer(config: Config, db: Database, logger: Logger):
       // closes the listener, lets in-flight requests (and their transactions) finish, and closes idle sockets.
       await wsCleanup.dispose();
       await apollo.stop();
+      await services.notificationHub.stop();
     },
   };
 }

@@ -1,6 +1,8 @@
 import { COORDINATORS, Role } from '../../graphql/principal';
 import { AUDIT_READERS } from '../audit/audit.resolver';
 import { KEY_ADMINS } from './access.service';
+import { AGREEMENT_PARTIES, AGREEMENT_REVIEWERS } from '../agreements/agreement.resolver';
+import { NOTIFICATION_READERS } from '../notifications/notification.resolver';
 
 /**
  * Who may call each root field of the schema. `public`: anyone, anonymous included. Otherwise `roles`
@@ -66,4 +68,24 @@ export const PERMISSIONS: Record<string, Permission> = {
   'Mutation.proposeMatch': { roles: COORDINATORS, scoped: true },
   'Mutation.acceptMatch': { roles: [...COORDINATORS, Role.ORGANIZATION_MANAGER, Role.EXPERT], scoped: true, note: 'the provider it was proposed to, or a coordinator covering the need' },
   'Mutation.declineMatch': { roles: [...COORDINATORS, Role.ORGANIZATION_MANAGER, Role.EXPERT], scoped: true, note: 'the provider it was proposed to, or a coordinator covering the need' },
+  // Assistance agreements (帮扶协议书) and level-by-level filing (备案).
+  'Query.agreement': { roles: [], scoped: true },
+  'Query.agreements': { roles: [], scoped: true },
+  'Mutation.createAgreement': { roles: AGREEMENT_PARTIES, scoped: true, note: 'coordinators in scope, or an organization manager / expert who is a party' },
+  'Mutation.updateAgreement': { roles: AGREEMENT_PARTIES, scoped: true, note: 'DRAFT or RETURNED only; coordinators in scope or a party' },
+  'Mutation.signAgreement': { roles: AGREEMENT_PARTIES, scoped: true, note: 'coordinators in scope or a party' },
+  'Mutation.fileAgreement': { roles: AGREEMENT_PARTIES, scoped: true, note: 'coordinators in scope or a party' },
+  'Mutation.approveAgreementReview': { roles: AGREEMENT_REVIEWERS, scoped: true, note: "only the reviewing level's coordinator whose scope covers the agreement" },
+  'Mutation.returnAgreement': { roles: AGREEMENT_REVIEWERS, scoped: true, note: "only the reviewing level's coordinator whose scope covers the agreement" },
+  'Mutation.submitAgreementsToRegistry': { roles: [Role.PROVINCIAL_COORDINATOR], scoped: true, note: 'agreements in PROVINCE_REVIEW in the province; all or none' },
+  'Mutation.registerAgreement': { roles: [Role.NATIONAL_ADMIN], scoped: true },
+  'Mutation.startAgreement': { roles: AGREEMENT_PARTIES, scoped: true, note: 'coordinators in scope or a party' },
+  'Mutation.reportAgreementProgress': { roles: AGREEMENT_PARTIES, scoped: true, note: 'coordinators in scope or a party' },
+  'Mutation.completeAgreement': { roles: COORDINATORS, scoped: true },
+  'Mutation.terminateAgreement': { roles: COORDINATORS, scoped: true },
+  // Filing notifications (备案通知) and live filing events.
+  'Query.notifications': { roles: NOTIFICATION_READERS, scoped: true },
+  'Mutation.acknowledgeNotifications': { roles: NOTIFICATION_READERS, scoped: true, note: 'per-principal acknowledgement' },
+  'Subscription.agreementFiled': { roles: NOTIFICATION_READERS, scoped: true, note: 'region checked against scope at subscribe time (FORBIDDEN) and for every event' },
+  'Subscription.filingEvents': { roles: NOTIFICATION_READERS, scoped: true, note: 'region checked against scope at subscribe time (FORBIDDEN) and for every event' },
 };

@@ -1,0 +1,26 @@
+import DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import { nestedPageLoader } from '../../graphql/nested-connection';
+import type { Scope } from '../../graphql/scope';
+import type { Agreement, AgreementProgressItem, AgreementTask } from './agreement.entity';
+import { AgreementFilingStep, AgreementProgressReport, AgreementVillage } from './agreement.entity';
+import type { AgreementService } from './agreement.service';
+
+/** Per-request loaders of the agreements module; agreements are read within the caller's region scope. */
+export function createAgreementLoaders(ds: DataSource, service: AgreementService, scope: Scope) {
+  return {
+    agreementById: new DataLoader<string, Agreement | null>((ids) => service.byIds(scope, ids)),
+    agreementTasks: new DataLoader<string, AgreementTask[]>((ids) => service.tasksOf(ids)),
+    agreementExpertIds: new DataLoader<string, string[]>((ids) => service.expertIdsOf(ids)),
+    agreementProgress: new DataLoader<string, number | null>((ids) => service.progressOf(ids)),
+    taskDelivered: new DataLoader<string, number>((ids) => service.deliveredOf(ids)),
+    progressItems: new DataLoader<string, AgreementProgressItem[]>((ids) => service.itemsOf(ids)),
+    /** Beneficiary villages of each agreement (join rows), by code. */
+    agreementVillages: nestedPageLoader(ds, { entity: AgreementVillage, parentProperty: 'agreementId', sortProperty: 'villageCode', direction: 'ASC', idProperty: 'villageCode' }),
+    /** Filing history (备案记录) of each agreement, oldest first. */
+    agreementFilingSteps: nestedPageLoader(ds, { entity: AgreementFilingStep, parentProperty: 'agreementId', sortProperty: 'id', direction: 'ASC' }),
+    /** Progress reports of each agreement, newest first. */
+    agreementReports: nestedPageLoader(ds, { entity: AgreementProgressReport, parentProperty: 'agreementId', sortProperty: 'createdAt', direction: 'DESC' }),
+  };
+}
+export type AgreementLoaders = ReturnType<typeof createAgreementLoaders>;
