@@ -425,6 +425,7 @@ const scenarios: Scenario[] = [
   },
   { field: 'Subscription.agreementFiled', document: `subscription($r: String!) { agreementFiled(regionCode: $r) { cursor agreement { id } } }`, variables: async () => ({ r: '341524' }) },
   { field: 'Subscription.filingEvents', document: `subscription($r: String!) { filingEvents(regionCode: $r, types: [FILED]) { cursor agreement { id } } }`, variables: async () => ({ r: '341524' }) },
+  { field: 'Subscription.heartbeat', document: `subscription { heartbeat(intervalSeconds: 1) { sequence } }`, variables: async () => ({}) },
 ];
 
 /**
@@ -436,6 +437,19 @@ async function checkSubscription(s: Scenario, c: Omit<Caller, 'token'> & { regio
   const hub = app.server.services.notificationHub;
   const client = wsClient(app.url, token);
   const opened: Array<ReturnType<typeof subscribe>> = [];
+  if (PERMISSIONS[s.field] && 'public' in PERMISSIONS[s.field] && PERMISSIONS[s.field].public) {
+    // A public, data-free subscription: every caller, anonymous included, receives its first event.
+    const sub = subscribe(client, s.document, variables);
+    try {
+      const [first] = await sub.take(1, 3000);
+      expect(sub.errors).toEqual([]);
+      expect(first).toBeDefined();
+    } finally {
+      sub.stop();
+      await client.dispose();
+    }
+    return;
+  }
   try {
     const open = async (vars: Record<string, unknown>) => {
       const before = hub.subscriberCount;

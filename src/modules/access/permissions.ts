@@ -88,4 +88,5 @@ export const PERMISSIONS: Record<string, Permission> = {
   'Mutation.acknowledgeNotifications': { roles: NOTIFICATION_READERS, scoped: true, note: 'per-principal acknowledgement' },
   'Subscription.agreementFiled': { roles: NOTIFICATION_READERS, scoped: true, note: 'region checked against scope at subscribe time (FORBIDDEN) and for every event' },
   'Subscription.filingEvents': { roles: NOTIFICATION_READERS, scoped: true, note: 'region checked against scope at subscribe time (FORBIDDEN) and for every event' },
+  'Subscription.heartbeat': { public: true, scoped: false, note: 'data-free keep-alive ticks' },
 };
