@@ -6,5 +6,6 @@ import { OrganizationsAndExperts1795528310945 } from './1795528310945-Organizati
 import { BeneficiariesNeedsMatching1795530279014 } from './1795530279014-BeneficiariesNeedsMatching';
 import { AgreementsAndNotifications1795530387095 } from './1795530387095-AgreementsAndNotifications';
 import { IdempotencyKeys1795540000000 } from './1795540000000-IdempotencyKeys';
+import { OfferingMatchKeys1795540100000 } from './1795540100000-OfferingMatchKeys';
 
-export const migrations = [Extensions1764000000000, RegionsAndAudit1795527609823, AccessAndAudit1795528262085, OrganizationsAndExperts1795528310945, BeneficiariesNeedsMatching1795530279014, AgreementsAndNotifications1795530387095, IdempotencyKeys1795540000000];
+export const migrations = [Extensions1764000000000, RegionsAndAudit1795527609823, AccessAndAudit1795528262085, OrganizationsAndExperts1795528310945, BeneficiariesNeedsMatching1795530279014, AgreementsAndNotifications1795530387095, IdempotencyKeys1795540000000, OfferingMatchKeys1795540100000];

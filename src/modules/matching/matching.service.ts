@@ -32,15 +32,73 @@ export const MATCH_WEIGHTS = {
  */
 const evaluationPointsSql = '0';
 
-/** All ancestor prefixes of a village code, as SQL over a code expression: ARRAY['34','3415','341524','341524100','341524100201']. */
-function prefixesSql(code: string): string {
-  return `ARRAY[left(${code}, 2), left(${code}, 4), left(${code}, 6), left(${code}, 9), ${code}]`;
+/**
+ * Conditions every candidate offering meets (alias `o`, need category / village expressions): it offers the
+ * category and serves a region containing the village — `matchKeys` overlaps category:prefix for the village's
+ * five code prefixes (34, 3415, 341524, 341524100, 341524100201), one GIN probe — and it is active today.
+ */
+function candidateSql(category: string, village: string): string {
+  const keys = ['2', '4', '6', '9'].map((n) => `${category}::text || ':' || left(${village}, ${n})`).concat(`${category}::text || ':' || ${village}`);
+  return `o."matchKeys" && ARRAY[${keys.join(', ')}] AND ${ACTIVE_SQL}`;
 }
 
-/** Conditions every candidate offering meets (alias `o`, need category / village expressions). */
-function candidateSql(category: string, village: string): string {
-  return `o.categories @> ARRAY[${category}] AND o."servedPrefixes" && ${prefixesSql(village)}
-      AND o.status = 'ACTIVE' AND o."activeFrom" <= CURRENT_DATE AND (o."activeTo" IS NULL OR o."activeTo" >= CURRENT_DATE)`;
+/** An offering is offered today. */
+const ACTIVE_SQL = `o.status = 'ACTIVE' AND o."activeFrom" <= CURRENT_DATE AND (o."activeTo" IS NULL OR o."activeTo" >= CURRENT_DATE)`;
+
+/** The matchKeys a need's candidates carry: its category with each of the five prefixes of its village code. */
+export function needMatchKeys(category: string, village: string): string[] {
+  return [2, 4, 6, 9, 12].map((n) => `${category}:${village.slice(0, n)}`);
+}
+
+/**
+ * The ranking statement (one query, CTEs). Parameters: $1 category, $2 preferred modes (text of a service_mode[]),
+ * $3 village code, $4 the need's match keys (text[]), [$5 offering id when `onlyOffering`], then [score, id of the
+ * cursor when `seek`], then the row limit. The keys arrive as a parameter, not from a CTE over `need`, so the
+ * planner sees them and probes the GIN index on matchKeys (with CTE-derived keys it scanned all offerings).
+ */
+export function rankingSql(onlyOffering: boolean, seek: boolean): string {
+  let n = 4;
+  const only = onlyOffering ? `AND o.id = $${++n}` : '';
+  const seekSql = seek ? `WHERE (r.score < $${n + 1}::numeric OR (r.score = $${n + 1}::numeric AND r.id > $${n + 2}::uuid))` : '';
+  if (seek) n += 2;
+  const limit = `$${n + 1}`;
+  return `WITH nd AS (
+         SELECT $1::service_category AS category, $2::service_mode[] AS modes, $3::text AS village, left($3::text, 6) AS county
+       ), paired AS (
+         SELECT cp."helperCode" AS code FROM county_pairing cp JOIN nd ON cp."helpedCode" = nd.county WHERE cp."endDate" IS NULL OR cp."endDate" >= CURRENT_DATE
+         UNION
+         SELECT cp."helpedCode" FROM county_pairing cp JOIN nd ON cp."helperCode" = nd.county WHERE cp."endDate" IS NULL OR cp."endDate" >= CURRENT_DATE
+       ), cand AS (
+         SELECT o.id, o.capacity, o."providerRegionCode" AS provider_region, o."regionCodes" AS served, o."servedPrefixes" AS served_prefixes,
+                (cardinality(nd.modes) = 0 OR o.modes && nd.modes) AS mode_fit,
+                CASE WHEN left(o."providerRegionCode", 6) = nd.county THEN 'SAME_COUNTY'
+                     WHEN left(o."providerRegionCode", 6) IN (SELECT code FROM paired) THEN 'PAIRED_COUNTY'
+                     WHEN left(o."providerRegionCode", 4) = left(nd.county, 4) THEN 'SAME_CITY'
+                     WHEN left(o."providerRegionCode", 2) = left(nd.county, 2) THEN 'SAME_PROVINCE'
+                     ELSE 'ELSEWHERE' END AS fit
+           FROM service_offering o CROSS JOIN nd
+          WHERE o."matchKeys" && $4::text[] AND ${ACTIVE_SQL} ${only}
+       ), busy AS (
+         SELECT m."offeringId" AS id, count(*)::int AS active
+           FROM service_match m JOIN need n2 ON n2.id = m."needId"
+          WHERE m.status = 'ACCEPTED' AND n2.status IN ('MATCHED', 'IN_SERVICE') AND m."offeringId" IN (SELECT id FROM cand)
+          GROUP BY m."offeringId"
+       ), scored AS (
+         SELECT c.*, greatest(c.capacity - coalesce(b.active, 0), 0) AS spare,
+                (${MATCH_WEIGHTS.category}
+                 + CASE WHEN c.mode_fit THEN ${MATCH_WEIGHTS.mode} ELSE 0 END
+                 + CASE c.fit WHEN 'SAME_COUNTY' THEN 40 WHEN 'PAIRED_COUNTY' THEN 30 WHEN 'SAME_CITY' THEN 20 WHEN 'SAME_PROVINCE' THEN 10 ELSE 0 END
+                 + round(${MATCH_WEIGHTS.capacity}.0 * greatest(c.capacity - coalesce(b.active, 0), 0) / c.capacity, 2)
+                 + ${evaluationPointsSql})::numeric(6, 2) AS score
+           FROM cand c LEFT JOIN busy b ON b.id = c.id
+       ), ranked AS (
+         SELECT s.*, count(*) OVER () AS total FROM scored s
+       )
+       SELECT r.id, r.fit, r.mode_fit, r.capacity, r.spare, r.score::text AS score, r.total, r.provider_region, r.served, r.served_prefixes,
+              nd.category::text AS category, nd.modes::text AS need_modes, nd.county, nd.village
+         FROM ranked r CROSS JOIN nd ${seekSql}
+        ORDER BY r.score DESC, r.id ASC
+        LIMIT ${limit}`;
 }
 
 interface RankedRow {
@@ -70,66 +128,25 @@ export class MatchingService {
   ) {}
 
   /**
-   * Ranks the candidate offerings of a need (visible in the scope) in ONE statement: candidates are the active
-   * offerings of the need's category serving a region that contains the need's village (GIN indexes on
-   * categories and servedPrefixes); each gets category 30 + mode 10 + region 0–40 + capacity 0–20 + evaluation 0.
-   * Keyset-paged by (score desc, id).
+   * Ranks the candidate offerings of a need (in the scope): a primary-key read of the need, then ONE ranking
+   * statement. Candidates are the active offerings of the need's category serving a region that contains the
+   * need's village (one GIN probe on matchKeys); each gets category 30 + mode 10 + region 0–40 + capacity 0–20 +
+   * evaluation 0. Keyset-paged by (score desc, id).
    */
   async candidates(scope: Scope, needId: string, page: PageArgs, onlyOffering?: string): Promise<Page<MatchCandidate>> {
     const { limit, after } = pageWindow(page);
     if (!UUID.test(needId) || scope.prefix === null) return Page.empty();
-    const params: unknown[] = [needId, `${scope.prefix}%`];
-    let only = '';
-    if (onlyOffering) {
-      params.push(onlyOffering);
-      only = `AND o.id = $${params.length}`;
-    }
-    let seek = '';
-    if (after) {
-      params.push(String(after[0]), after[1]);
-      seek = `WHERE (r.score < $${params.length - 1}::numeric OR (r.score = $${params.length - 1}::numeric AND r.id > $${params.length}::uuid))`;
-    }
-    params.push(limit + 1);
-    const rows: RankedRow[] = await this.ds.query(
-      `WITH nd AS (
-         SELECT n.id, n.category, n."preferredModes" AS modes, n."villageCode" AS village, left(n."villageCode", 6) AS county
-           FROM need n WHERE n.id = $1 AND n."villageCode" LIKE $2
-       ), paired AS (
-         SELECT cp."helperCode" AS code FROM county_pairing cp JOIN nd ON cp."helpedCode" = nd.county WHERE cp."endDate" IS NULL OR cp."endDate" >= CURRENT_DATE
-         UNION
-         SELECT cp."helpedCode" FROM county_pairing cp JOIN nd ON cp."helperCode" = nd.county WHERE cp."endDate" IS NULL OR cp."endDate" >= CURRENT_DATE
-       ), cand AS (
-         SELECT o.id, o.capacity, o."providerRegionCode" AS provider_region, o."regionCodes" AS served, o."servedPrefixes" AS served_prefixes,
-                (cardinality(nd.modes) = 0 OR o.modes && nd.modes) AS mode_fit,
-                CASE WHEN left(o."providerRegionCode", 6) = nd.county THEN 'SAME_COUNTY'
-                     WHEN left(o."providerRegionCode", 6) IN (SELECT code FROM paired) THEN 'PAIRED_COUNTY'
-                     WHEN left(o."providerRegionCode", 4) = left(nd.county, 4) THEN 'SAME_CITY'
-                     WHEN left(o."providerRegionCode", 2) = left(nd.county, 2) THEN 'SAME_PROVINCE'
-                     ELSE 'ELSEWHERE' END AS fit
-           FROM nd JOIN service_offering o ON ${candidateSql('nd.category', 'nd.village')} ${only}
-       ), busy AS (
-         SELECT m."offeringId" AS id, count(*)::int AS active
-           FROM service_match m JOIN need n2 ON n2.id = m."needId"
-          WHERE m.status = 'ACCEPTED' AND n2.status IN ('MATCHED', 'IN_SERVICE') AND m."offeringId" IN (SELECT id FROM cand)
-          GROUP BY m."offeringId"
-       ), scored AS (
-         SELECT c.*, greatest(c.capacity - coalesce(b.active, 0), 0) AS spare,
-                (${MATCH_WEIGHTS.category}
-                 + CASE WHEN c.mode_fit THEN ${MATCH_WEIGHTS.mode} ELSE 0 END
-                 + CASE c.fit WHEN 'SAME_COUNTY' THEN 40 WHEN 'PAIRED_COUNTY' THEN 30 WHEN 'SAME_CITY' THEN 20 WHEN 'SAME_PROVINCE' THEN 10 ELSE 0 END
-                 + round(${MATCH_WEIGHTS.capacity}.0 * greatest(c.capacity - coalesce(b.active, 0), 0) / c.capacity, 2)
-                 + ${evaluationPointsSql})::numeric(6, 2) AS score
-           FROM cand c LEFT JOIN busy b ON b.id = c.id
-       ), ranked AS (
-         SELECT s.*, count(*) OVER () AS total FROM scored s
-       )
-       SELECT r.id, r.fit, r.mode_fit, r.capacity, r.spare, r.score::text AS score, r.total, r.provider_region, r.served, r.served_prefixes,
-              nd.category::text AS category, nd.modes::text AS need_modes, nd.county, nd.village
-         FROM ranked r CROSS JOIN nd ${seek}
-        ORDER BY r.score DESC, r.id ASC
-        LIMIT $${params.length}`,
-      params,
+    // The need first (primary key, scope applied), so that its match keys reach the ranking as a parameter.
+    const [need]: Array<{ category: string; modes: string; village: string }> = await this.ds.query(
+      `SELECT n.category::text AS category, n."preferredModes"::text AS modes, n."villageCode" AS village FROM need n WHERE n.id = $1 AND n."villageCode" LIKE $2`,
+      [needId, `${scope.prefix}%`],
     );
+    if (!need) return Page.empty();
+    const params: unknown[] = [need.category, need.modes, need.village, needMatchKeys(need.category, need.village)];
+    if (onlyOffering) params.push(onlyOffering);
+    if (after) params.push(String(after[0]), after[1]);
+    params.push(limit + 1);
+    const rows: RankedRow[] = await this.ds.query(rankingSql(!!onlyOffering, !!after), params);
     const items = rows.slice(0, limit).map((r) => toCandidate(r));
     const total = rows.length ? Number(rows[0].total) : 0;
     return new Page(items, items.map((c) => encodeCursor(c.score.toFixed(2), c.offeringId)), rows.length > limit, after !== null, async () => {

@@ -16,6 +16,8 @@ import { ServiceMode } from '../organizations/service-mode';
 // GIN indexes on categories and servedPrefixes (matching: `categories @> ARRAY[category] AND servedPrefixes && ARRAY[prefixes]`); created by hand in the migration.
 @Index('service_offering_categories_gin', { synchronize: false })
 @Index('service_offering_served_gin', { synchronize: false })
+// GIN index on matchKeys: one probe returns exactly the candidates of a need (created by hand in the migration).
+@Index('service_offering_match_keys_gin', { synchronize: false })
 export class ServiceOffering {
   get nodeType(): string {
     return 'ServiceOffering';
@@ -70,6 +72,14 @@ export class ServiceOffering {
   /** Code prefixes of regionCodes (340000 → 34), kept beside them so matching and scope compare prefixes in SQL. */
   @Column({ type: 'text', array: true })
   servedPrefixes: string[];
+
+  /**
+   * Every `CATEGORY:prefix` pair of categories × servedPrefixes (e.g. `PLANTING:3415`), kept by the service. A need
+   * of category C in village V is served exactly by the offerings whose matchKeys overlap C:prefix for the five
+   * prefixes of V, which one GIN probe answers.
+   */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  matchKeys: string[];
 
   @Field(() => Int, { description: 'Capacity (服务能力): how many accepted engagements it can serve at the same time' })
   @Column({ type: 'int' })

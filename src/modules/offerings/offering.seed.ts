@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { regionPrefix } from '../../graphql/scope';
+import { offeringMatchKeys } from './offering.service';
 
 /**
  * Demo service offerings (科技服务): one per demo organization (its categories, serving its own region — the
@@ -27,9 +28,9 @@ export async function seedDemoOfferings(em: EntityManager): Promise<void> {
   });
   for (const r of rows) {
     await em.query(
-      `INSERT INTO service_offering ("organizationId", "expertId", "providerRegionCode", title, categories, modes, "regionCodes", "servedPrefixes", capacity, "activeFrom")
-       VALUES ($1, $2, $3, $4, $5::service_category[], $6::service_mode[], $7::text[], $8::text[], $9, '2017-01-01')`,
-      [r[0], r[1], r[2], r[3], r[4], r[5], r[6], (r[6] as string[]).map(regionPrefix), r[7]],
+      `INSERT INTO service_offering ("organizationId", "expertId", "providerRegionCode", title, categories, modes, "regionCodes", "servedPrefixes", "matchKeys", capacity, "activeFrom")
+       VALUES ($1, $2, $3, $4, $5::service_category[], $6::service_mode[], $7::text[], $8::text[], $9::text[], $10, '2017-01-01')`,
+      [r[0], r[1], r[2], r[3], r[4], r[5], r[6], (r[6] as string[]).map(regionPrefix), offeringMatchKeys(r[4] as string[], (r[6] as string[]).map(regionPrefix)), r[7]],
     );
   }
 }

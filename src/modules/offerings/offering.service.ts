@@ -30,6 +30,11 @@ export function offeringScopeSql(scope: Scope, alias: string): { where: string; 
   };
 }
 
+/** The `CATEGORY:prefix` pairs an offering is found by (see ServiceOffering.matchKeys). */
+export function offeringMatchKeys(categories: readonly string[], servedPrefixes: readonly string[]): string[] {
+  return categories.flatMap((c) => servedPrefixes.map((p) => `${c}:${p}`));
+}
+
 /** Service offerings (科技服务) of organizations and experts. */
 export class OfferingService {
   constructor(
@@ -82,6 +87,7 @@ export class OfferingService {
           modes: [...new Set(input.modes)],
           regionCodes,
           servedPrefixes: regionCodes.map(regionPrefix),
+          matchKeys: offeringMatchKeys([...new Set(input.categories)], regionCodes.map(regionPrefix)),
           capacity: input.capacity,
           activeFrom: input.activeFrom,
           activeTo: input.activeTo ?? null,
@@ -113,6 +119,7 @@ export class OfferingService {
         o.regionCodes = regionCodes;
         o.servedPrefixes = regionCodes.map(regionPrefix);
       }
+      o.matchKeys = offeringMatchKeys(o.categories, o.servedPrefixes);
       if (input.capacity != null) o.capacity = input.capacity;
       if (input.activeFrom != null) o.activeFrom = input.activeFrom;
       if (input.activeTo !== undefined) o.activeTo = input.activeTo;
