@@ -5,7 +5,8 @@ import { AccessAndAudit1795528262085 } from './1795528262085-AccessAndAudit';
 import { OrganizationsAndExperts1795528310945 } from './1795528310945-OrganizationsAndExperts';
 import { BeneficiariesNeedsMatching1795530279014 } from './1795530279014-BeneficiariesNeedsMatching';
 import { AgreementsAndNotifications1795530387095 } from './1795530387095-AgreementsAndNotifications';
+import { AgreementLinks1795532728052 } from './1795532728052-AgreementLinks';
 import { IdempotencyKeys1795540000000 } from './1795540000000-IdempotencyKeys';
 import { OfferingMatchKeys1795540100000 } from './1795540100000-OfferingMatchKeys';
 
-export const migrations = [Extensions1764000000000, RegionsAndAudit1795527609823, AccessAndAudit1795528262085, OrganizationsAndExperts1795528310945, BeneficiariesNeedsMatching1795530279014, AgreementsAndNotifications1795530387095, IdempotencyKeys1795540000000, OfferingMatchKeys1795540100000];
+export const migrations = [Extensions1764000000000, RegionsAndAudit1795527609823, AccessAndAudit1795528262085, OrganizationsAndExperts1795528310945, BeneficiariesNeedsMatching1795530279014, AgreementsAndNotifications1795530387095, AgreementLinks1795532728052, IdempotencyKeys1795540000000, OfferingMatchKeys1795540100000];

@@ -298,6 +298,48 @@ describe('content rules', () => {
   });
 });
 
+describe('links to issue 4: households, needs, accepted matches', () => {
+  /** A match row in a given status (a small factory: the matching flow itself is issue 4's and tested there). */
+  async function matchRow(needKey: string, status: string): Promise<string> {
+    const [{ id: offeringId, organizationId }] = await app.ds.query(`SELECT id, "organizationId" FROM service_offering ORDER BY id LIMIT 1`);
+    const [{ id }] = await app.ds.query(
+      `INSERT INTO service_match ("needId", "offeringId", "regionCode", "organizationId", status, score, reasons, "proposedBy") SELECT $1, $2, n."villageCode", $3, $4, 50, '[]'::jsonb, 'test' FROM need n WHERE n.id = $1 RETURNING id`,
+      [needKey, offeringId, organizationId, status],
+    );
+    return toGlobalId('ServiceMatch', id);
+  }
+
+  it('links households and needs of the region and accepted matches, validated through their services, and reads them back', async () => {
+    const [h1, h2] = await app.ds.query(`SELECT id FROM household WHERE "villageCode" LIKE '341524%' ORDER BY id LIMIT 2`);
+    const [{ id: away }] = await app.ds.query(`SELECT id FROM household WHERE "villageCode" LIKE '610124%' ORDER BY id LIMIT 1`);
+    const [n1, n2] = await app.ds.query(`SELECT id FROM need WHERE "villageCode" LIKE '341524%' ORDER BY id LIMIT 2`);
+    const accepted = await matchRow(n1.id, 'ACCEPTED');
+    const proposed = await matchRow(n2.id, 'PROPOSED');
+    const refused = await act(app, county, 'createAgreement', await completeInput(app, '341524', { householdIds: [toGlobalId('Household', away)], matchIds: [proposed], needIds: [toGlobalId('Need', '00000000-0000-4000-8000-000000000000')] }), 'CreateAgreementInput');
+    expect(refused.userErrors.map((e: any) => [e.code, e.field.join('.')])).toEqual([
+      ['VALIDATION', 'input.householdIds.0'],
+      ['NOT_FOUND', 'input.needIds.0'],
+      ['INVALID_STATE', 'input.matchIds.0'],
+    ]);
+    const a = await ok(
+      app,
+      county,
+      'createAgreement',
+      await completeInput(app, '341524', { villageCodes: [], householdIds: [toGlobalId('Household', h1.id), toGlobalId('Household', h2.id)], needIds: [toGlobalId('Need', n1.id)], matchIds: [accepted] }),
+      'CreateAgreementInput',
+    );
+    const q = `query($id: ID!) { agreement(id: $id) { households { id } needs { id } acceptedMatches { id status } } }`;
+    const got = (await app.gql(q, { id: a.id }, county)).data.agreement;
+    expect(got.households.map((h: any) => h.id).sort()).toEqual([toGlobalId('Household', h1.id), toGlobalId('Household', h2.id)].sort());
+    expect(got.needs).toEqual([{ id: toGlobalId('Need', n1.id) }]);
+    expect(got.acceptedMatches).toEqual([{ id: accepted, status: 'ACCEPTED' }]);
+    // Households alone are beneficiaries enough to sign; the lists are replaced by updateAgreement.
+    const s = await ok(app, county, 'signAgreement', { id: a.id, version: a.version, signingDate: '2018-02-28', signatories: SIGNATORIES }, 'SignAgreementInput');
+    expect(s.status).toBe('SIGNED');
+    expect((await app.gql(q, { id: a.id }, otherCounty)).data.agreement).toBeNull();
+  });
+});
+
 describe('queries', () => {
   it('agreements are scoped in SQL: another county sees nothing, node(id:) is null outside scope', async () => {
     const a = await signed(app, county);
@@ -363,6 +405,7 @@ describe('queries', () => {
       beneficiaryVillages(first: 10) { totalCount nodes { code name parent { name } } }
       county { name parent { name } }
       tasks { kind plannedQuantity deliveredQuantity }
+      households { id } needs { id } acceptedMatches { id }
       filingHistory(first: 10) { totalCount nodes { decision level actorSubject at } } } } }`;
     const one = await app.gql(query, { n: 1 }, province);
     const fifty = await app.gql(query, { n: 50 }, province);

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../server/logger';
-import type { Actor, Principal } from '../graphql/principal';
+import { ANONYMOUS, type Actor, type Principal } from '../graphql/principal';
 import { Scope } from '../graphql/scope';
 import type { IdempotencyStore } from '../graphql/idempotency';
 import { createAgreementLoaders } from './agreements/agreement.loaders';
@@ -38,7 +38,7 @@ export function createServices(ds: DataSource) {
   const offerings = new OfferingService(ds, audit, regions, organizations, experts);
   const matching = new MatchingService(ds, audit, needs, offerings);
   const notifications = new NotificationService(ds);
-  const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts);
+  const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts, beneficiaries, needs, matching);
   // One hub per process: fans filing events out to this instance's subscribers (started by the server).
   const notificationHub = new NotificationHub(notifications, createLogger('warn'));
   notificationHub.preload = async (rows) => {
@@ -59,8 +59,8 @@ export function createLoaders(ds: DataSource, services: Services, scope: Scope, 
     ...createNeedLoaders(ds, services.needs, scope),
     ...createOfferingLoaders(services.offerings, scope),
     ...createMatchingLoaders(ds, scope),
-    ...createAgreementLoaders(ds, services.agreements, scope),
-    ...createNotificationLoaders(services.notifications, scope, principal ?? { kind: 'ANONYMOUS', subject: 'anonymous', roles: [], regionCode: null, scopePrefix: null }),
+    ...createAgreementLoaders(ds, services.agreements, scope, services.matching, principal ?? ANONYMOUS),
+    ...createNotificationLoaders(services.notifications, scope, principal ?? ANONYMOUS),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -16,7 +16,7 @@ import { Region } from './regions/region.entity';
 import { CountyPairingResolver, RegionResolver } from './regions/region.resolver';
 import { NodeResolver } from './node.resolver';
 import { HeartbeatResolver } from '../graphql/heartbeat.resolver';
-import { Agreement, AgreementExpert, AgreementFilingStep, AgreementProgressItem, AgreementProgressReport, AgreementTask, AgreementVillage } from './agreements/agreement.entity';
+import { Agreement, AgreementExpert, AgreementFilingStep, AgreementLink, AgreementProgressItem, AgreementProgressReport, AgreementTask, AgreementVillage } from './agreements/agreement.entity';
 import { AgreementProgressReportResolver, AgreementResolver, AgreementTaskResolver } from './agreements/agreement.resolver';
 import { Notification, NotificationAck } from './notifications/notification.entity';
 import { AgreementFiledEventResolver, NOTIFICATION_READERS, NotificationResolver } from './notifications/notification.resolver';
@@ -31,7 +31,7 @@ import { ServiceMatch } from './matching/match.entity';
 import { MatchCandidateResolver, MatchingResolver, NeedMatchesResolver } from './matching/matching.resolver';
 
 /** Every TypeORM entity (the data source maps exactly these). */
-export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, Notification, NotificationAck];
+export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, Notification, NotificationAck];
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type

@@ -458,3 +458,32 @@ export class AgreementProgressItem {
   @Column({ type: 'numeric', precision: 12, scale: 2, transformer: { to: (v: number) => v, from: (v: string | null) => (v == null ? v : Number(v)) } })
   deliveredQuantity: number;
 }
+
+/**
+ * Further beneficiaries and sources of an agreement (issue 4's registry): a registered poor household (建档立卡
+ * 贫困户), a need (需求) it answers, or an accepted match (对接) it starts from. One join table, one row per
+ * link; the linked ids are validated through the beneficiaries, needs and matching services.
+ */
+export enum AgreementLinkKind {
+  HOUSEHOLD = 'HOUSEHOLD',
+  NEED = 'NEED',
+  MATCH = 'MATCH',
+}
+
+@Entity('agreement_link')
+@Index('agreement_link_target_idx', ['kind', 'targetId'])
+export class AgreementLink {
+  @PrimaryColumn({ type: 'uuid' })
+  agreementId: string;
+
+  @PrimaryColumn({ type: 'enum', enum: AgreementLinkKind, enumName: 'agreement_link_kind' })
+  kind: AgreementLinkKind;
+
+  /** Household, need or service-match id (uuid). */
+  @PrimaryColumn({ type: 'uuid' })
+  targetId: string;
+
+  @ManyToOne(() => Agreement, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'agreementId' })
+  agreement?: Relation<Agreement>;
+}

@@ -6,10 +6,13 @@ import { COORDINATORS, Role } from '../../graphql/principal';
 import { mutation, UserErrorCode, type UserError } from '../../graphql/user-error';
 import type { Context } from '../context';
 import { Expert } from '../experts/expert.entity';
+import { Household } from '../beneficiaries/household.entity';
+import { ServiceMatch } from '../matching/match.entity';
+import { Need } from '../needs/need.entity';
 import { Organization } from '../organizations/organization.entity';
 import { Region } from '../regions/region.entity';
 import { RegionConnection } from '../regions/region.types';
-import { Agreement, AgreementProgressItem, AgreementProgressReport, AgreementStatus, AgreementTask, Signatory, type AgreementFilingStep } from './agreement.entity';
+import { Agreement, AgreementLinkKind, AgreementProgressItem, AgreementProgressReport, AgreementStatus, AgreementTask, Signatory, type AgreementFilingStep } from './agreement.entity';
 import { StateError } from './agreement.service';
 import {
   AgreementConnection,
@@ -110,6 +113,24 @@ export class AgreementResolver {
     const p = await ctx.loaders.agreementVillages.load({ parent: a.id, ...page });
     const regions = (await ctx.loaders.regionByCode.loadMany(p.items.map((v) => v.villageCode))).map((r) => r as Region);
     return new Page(regions, p.edges.map((e) => e.cursor), p.hasNextPage, p.hasPreviousPage, () => p.totalCount);
+  }
+
+  @FieldResolver(() => [Household], { description: 'Beneficiary registered poor households (受援建档立卡贫困户), at most 100; those outside your region scope are left out (personal data masked as usual)' })
+  async households(@Root() a: Agreement, @Ctx() ctx: Context): Promise<Household[]> {
+    const ids = (await ctx.loaders.agreementLinks.load(a.id)).filter((l) => l.kind === AgreementLinkKind.HOUSEHOLD).map((l) => l.targetId);
+    return (await ctx.loaders.householdById.loadMany(ids)).filter((h): h is Household => h instanceof Household);
+  }
+
+  @FieldResolver(() => [Need], { description: 'The needs (需求) this agreement answers, at most 20; those outside your region scope are left out' })
+  async needs(@Root() a: Agreement, @Ctx() ctx: Context): Promise<Need[]> {
+    const ids = (await ctx.loaders.agreementLinks.load(a.id)).filter((l) => l.kind === AgreementLinkKind.NEED).map((l) => l.targetId);
+    return (await ctx.loaders.needById.loadMany(ids)).filter((n): n is Need => n instanceof Need);
+  }
+
+  @FieldResolver(() => [ServiceMatch], { description: 'The accepted matches (对接) the agreement starts from, at most 20; those you may not see are left out' })
+  async acceptedMatches(@Root() a: Agreement, @Ctx() ctx: Context): Promise<ServiceMatch[]> {
+    const ids = (await ctx.loaders.agreementLinks.load(a.id)).filter((l) => l.kind === AgreementLinkKind.MATCH).map((l) => l.targetId);
+    return (await ctx.loaders.agreementMatchById.loadMany(ids)).filter((m): m is ServiceMatch => m instanceof ServiceMatch);
   }
 
   @FieldResolver(() => [AgreementTask], { description: 'Planned tasks (帮扶任务), at most 30, in order' })

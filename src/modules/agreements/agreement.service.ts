@@ -7,7 +7,11 @@ import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, hasRole, Role, type Actor, type Principal } from '../../graphql/principal';
 import { regionPrefix, Scope } from '../../graphql/scope';
 import { DomainError, UserErrorCode } from '../../graphql/user-error';
+import type { BeneficiaryService } from '../beneficiaries/beneficiary.service';
 import type { ExpertService } from '../experts/expert.service';
+import { MatchStatus } from '../matching/match.entity';
+import type { MatchingService } from '../matching/matching.service';
+import type { NeedService } from '../needs/need.service';
 import { RegistryStatus } from '../organizations/organization.entity';
 import { throwAll, type OrganizationService } from '../organizations/organization.service';
 import { PovertyDesignation, RegionLevel } from '../regions/region.entity';
@@ -16,6 +20,8 @@ import {
   Agreement,
   AgreementExpert,
   AgreementFilingStep,
+  AgreementLink,
+  AgreementLinkKind,
   AgreementProgressItem,
   AgreementProgressReport,
   AgreementStatus,
@@ -119,6 +125,9 @@ export class AgreementService {
     private readonly regions: RegionService,
     private readonly organizations: OrganizationService,
     private readonly experts: ExpertService,
+    private readonly beneficiaries: BeneficiaryService,
+    private readonly needs: NeedService,
+    private readonly matching: MatchingService,
   ) {}
 
   // ---------------------------------------------------------------- reads
@@ -150,6 +159,12 @@ export class AgreementService {
   /** Tasks of many agreements, by position (one statement). */
   async tasksOf(agreementIds: readonly string[]): Promise<AgreementTask[][]> {
     const rows = await this.ds.getRepository(AgreementTask).find({ where: { agreementId: In([...agreementIds]) }, order: { position: 'ASC' } });
+    return agreementIds.map((id) => rows.filter((r) => r.agreementId === id));
+  }
+
+  /** Linked households, needs and matches of many agreements (one statement). */
+  async linksOf(agreementIds: readonly string[]): Promise<AgreementLink[][]> {
+    const rows = await this.ds.getRepository(AgreementLink).find({ where: { agreementId: In([...agreementIds]) }, order: { targetId: 'ASC' } });
     return agreementIds.map((id) => rows.filter((r) => r.agreementId === id));
   }
 
@@ -202,7 +217,7 @@ export class AgreementService {
     if (![RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE].includes(region.level)) {
       throw new DomainError(UserErrorCode.VALIDATION, 'An agreement belongs to a county, township or village (its beneficiaries’ region)', ['input', 'regionCode']);
     }
-    const refs = await this.checkRefs(region.code, input);
+    const refs = await this.checkRefs(p, region.code, input);
     const organizationId = refs.organizationId ?? null;
     const expertIds = refs.expertIds ?? [];
     if (!this.mayDraft(p, scope, region.code, organizationId, expertIds)) {
@@ -237,7 +252,7 @@ export class AgreementService {
           registeredAt: null,
         }),
       );
-      await this.replaceLists(em, a.id, { expertIds, villageCodes: refs.villageCodes ?? [], tasks: input.tasks ?? [] });
+      await this.replaceLists(em, a.id, { expertIds, villageCodes: refs.villageCodes ?? [], tasks: input.tasks ?? [], links: refs.links });
       await this.step(em, actor, a, null, { to: AgreementStatus.DRAFT, decision: FilingDecision.CREATED, level: FilingLevel.FILER });
       await this.audit.record(em, actor, { operation: 'createAgreement', entityType: 'Agreement', entityId: a.id, regionCode: a.regionCode, after: { ...snapshot(a, AUDITED), expertIds, villageCodes: refs.villageCodes ?? [], tasks: input.tasks?.length ?? 0 } });
       return a;
@@ -249,7 +264,7 @@ export class AgreementService {
     // References are checked before the transaction (PGlite: one connection; never wait on another inside one).
     const current = (await this.byIds(Scope.everything, [id]))[0];
     if (!current) throw new DomainError(UserErrorCode.NOT_FOUND, 'No agreement with this ID', ['input', 'id']);
-    const refs = await this.checkRefs(current.regionCode, input);
+    const refs = await this.checkRefs(actor.principal, current.regionCode, input);
     const dates = { start: input.periodStart, end: input.periodEnd };
     return this.inTransaction(async (em) => {
       const a = await this.locked(em, id);
@@ -273,7 +288,7 @@ export class AgreementService {
       if (input.goals !== undefined) a.goals = input.goals?.trim() || null;
       if (input.measures !== undefined) a.measures = input.measures?.trim() || null;
       if (input.mechanism !== undefined) a.mechanism = input.mechanism?.trim() || null;
-      await this.replaceLists(em, a.id, { expertIds: refs.expertIds ?? undefined, villageCodes: refs.villageCodes ?? undefined, tasks: input.tasks ?? undefined });
+      await this.replaceLists(em, a.id, { expertIds: refs.expertIds ?? undefined, villageCodes: refs.villageCodes ?? undefined, tasks: input.tasks ?? undefined, links: refs.links });
       a.updatedAt = new Date();
       const saved = await em.save(a);
       await this.step(em, actor, saved, a.status, { to: a.status, decision: FilingDecision.AMENDED, level: FilingLevel.FILER });
@@ -644,12 +659,13 @@ export class AgreementService {
     const [counts] = await em.query(
       `SELECT (SELECT COUNT(*) FROM agreement_task WHERE "agreementId" = $1)::int AS tasks,
               (SELECT COUNT(*) FROM agreement_expert WHERE "agreementId" = $1)::int AS experts,
-              (SELECT COUNT(*) FROM agreement_village WHERE "agreementId" = $1)::int AS villages`,
+              (SELECT COUNT(*) FROM agreement_village WHERE "agreementId" = $1)::int AS villages,
+              (SELECT COUNT(*) FROM agreement_link WHERE "agreementId" = $1 AND kind = 'HOUSEHOLD')::int AS households`,
       [a.id],
     );
     need(counts.tasks > 0, 'tasks', 'At least one task (任务) with a planned quantity is required');
     need(!!a.organizationId || counts.experts > 0, 'organizationId', 'A provider (an organization and/or experts) is required');
-    need(counts.villages > 0, 'villageCodes', 'At least one beneficiary poor village is required');
+    need(counts.villages > 0 || counts.households > 0, 'villageCodes', 'At least one beneficiary (a poor village or a poor household) is required');
     if (signed) {
       need(!!a.signingDate, 'signingDate', 'The signing date (签订日期) is required');
       need(a.signatories.length > 0, 'signatories', 'Signatories (签署人) are required');
@@ -658,9 +674,13 @@ export class AgreementService {
   }
 
   /** Checks the organization, experts and villages an input refers to; returns their keys (undefined = not given). */
-  private async checkRefs(regionCode: string, input: { organizationId?: string | null; expertIds?: string[] | null; villageCodes?: string[] | null }): Promise<{ organizationId?: string | null; expertIds?: string[]; villageCodes?: string[] }> {
+  private async checkRefs(
+    principal: Principal,
+    regionCode: string,
+    input: { organizationId?: string | null; expertIds?: string[] | null; villageCodes?: string[] | null; householdIds?: string[] | null; needIds?: string[] | null; matchIds?: string[] | null },
+  ): Promise<{ organizationId?: string | null; expertIds?: string[]; villageCodes?: string[]; links: Partial<Record<AgreementLinkKind, string[]>> }> {
     const errors: DomainError[] = [];
-    const out: { organizationId?: string | null; expertIds?: string[]; villageCodes?: string[] } = {};
+    const out: { organizationId?: string | null; expertIds?: string[]; villageCodes?: string[]; links: Partial<Record<AgreementLinkKind, string[]>> } = { links: {} };
     if (input.organizationId !== undefined) {
       if (input.organizationId === null) out.organizationId = null;
       else {
@@ -694,11 +714,52 @@ export class AgreementService {
       });
       out.villageCodes = [...new Set(input.villageCodes)];
     }
+    // Issue 4's registry, through its services: households and needs inside the region, accepted matches.
+    const keysOf = (ids: string[], type: string) => ids.map((g) => uuidOf(g, type));
+    if (input.householdIds != null) {
+      const keys = keysOf(input.householdIds, 'Household');
+      const found = await this.beneficiaries.householdsByIds(Scope.everything, keys.map((k) => k ?? ''));
+      keys.forEach((k, i) => {
+        const h = found[i];
+        const field = ['input', 'householdIds', String(i)];
+        if (!k || !h) errors.push(new DomainError(UserErrorCode.NOT_FOUND, 'No household with this ID', field));
+        else if (!h.villageCode.startsWith(regionCode)) errors.push(new DomainError(UserErrorCode.VALIDATION, `The household is outside the agreement's region ${regionCode}`, field));
+      });
+      out.links.HOUSEHOLD = [...new Set(keys.filter((k): k is string => !!k))];
+    }
+    if (input.needIds != null) {
+      const keys = keysOf(input.needIds, 'Need');
+      const found = await this.needs.byIds(Scope.everything, keys.map((k) => k ?? ''));
+      keys.forEach((k, i) => {
+        const n = found[i];
+        const field = ['input', 'needIds', String(i)];
+        if (!k || !n) errors.push(new DomainError(UserErrorCode.NOT_FOUND, 'No need with this ID', field));
+        else if (!n.villageCode.startsWith(regionCode)) errors.push(new DomainError(UserErrorCode.VALIDATION, `The need is outside the agreement's region ${regionCode}`, field));
+      });
+      out.links.NEED = [...new Set(keys.filter((k): k is string => !!k))];
+    }
+    if (input.matchIds != null) {
+      const keys = keysOf(input.matchIds, 'ServiceMatch');
+      const found = await this.matching.byIds(principal, Scope.everything, keys.map((k) => k ?? ''));
+      const needs = await this.needs.byIds(Scope.everything, found.map((m) => m?.needId ?? ''));
+      keys.forEach((k, i) => {
+        const m = found[i];
+        const field = ['input', 'matchIds', String(i)];
+        if (!k || !m) errors.push(new DomainError(UserErrorCode.NOT_FOUND, 'No match with this ID', field));
+        else if (m.status !== MatchStatus.ACCEPTED) errors.push(new DomainError(UserErrorCode.INVALID_STATE, `Only ACCEPTED matches start an agreement; this one is ${m.status}`, field));
+        else if (!needs[i]?.villageCode.startsWith(regionCode)) errors.push(new DomainError(UserErrorCode.VALIDATION, `The match's need is outside the agreement's region ${regionCode}`, field));
+      });
+      out.links.MATCH = [...new Set(keys.filter((k): k is string => !!k))];
+    }
     throwAll(errors);
     return out;
   }
 
-  private async replaceLists(em: EntityManager, agreementId: string, lists: { expertIds?: string[]; villageCodes?: string[]; tasks?: AgreementTaskInput[] }): Promise<void> {
+  private async replaceLists(em: EntityManager, agreementId: string, lists: { expertIds?: string[]; villageCodes?: string[]; tasks?: AgreementTaskInput[]; links?: Partial<Record<AgreementLinkKind, string[]>> }): Promise<void> {
+    for (const [kind, ids] of Object.entries(lists.links ?? {}) as Array<[AgreementLinkKind, string[]]>) {
+      await em.delete(AgreementLink, { agreementId, kind });
+      if (ids.length) await em.insert(AgreementLink, ids.map((targetId) => ({ agreementId, kind, targetId })));
+    }
     if (lists.expertIds) {
       await em.delete(AgreementExpert, { agreementId });
       if (lists.expertIds.length) await em.insert(AgreementExpert, lists.expertIds.map((expertId) => ({ agreementId, expertId })));

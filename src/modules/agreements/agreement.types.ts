@@ -7,7 +7,7 @@ import { RegionLevel } from '../regions/region.entity';
 import { Agreement, AgreementFilingStep, AgreementProgressReport, AgreementStatus, AgreementTaskKind } from './agreement.entity';
 
 /** Size caps of an agreement's lists (no unbounded lists). */
-export const LIMITS = { experts: 20, villages: 50, tasks: 30, signatories: 10, evidence: 10, progressItems: 30, batch: 100 } as const;
+export const LIMITS = { experts: 20, villages: 50, households: 100, needs: 20, matches: 20, tasks: 30, signatories: 10, evidence: 10, progressItems: 30, batch: 100 } as const;
 
 export const AgreementConnection = ConnectionType(Agreement, 'Agreement', 'assistance agreements');
 export const AgreementFilingStepConnection = ConnectionType(AgreementFilingStep, 'AgreementFilingStep', 'filing steps');
@@ -69,6 +69,18 @@ abstract class AgreementContentInput {
   @ArrayMaxSize(LIMITS.villages)
   @Matches(/^\d{12}$/, { each: true, message: 'villageCodes must be 12-digit village codes' })
   villageCodes?: string[] | null;
+  @Field(() => [ID], { nullable: true, description: `Global IDs of beneficiary registered poor households (受援建档立卡贫困户) in the agreement's region, at most ${LIMITS.households}` })
+  @IsOptional()
+  @ArrayMaxSize(LIMITS.households)
+  householdIds?: string[] | null;
+  @Field(() => [ID], { nullable: true, description: `Global IDs of the needs (需求) in the agreement's region it answers, at most ${LIMITS.needs}` })
+  @IsOptional()
+  @ArrayMaxSize(LIMITS.needs)
+  needIds?: string[] | null;
+  @Field(() => [ID], { nullable: true, description: `Global IDs of ACCEPTED matches (已接受的对接) it starts from, at most ${LIMITS.matches}` })
+  @IsOptional()
+  @ArrayMaxSize(LIMITS.matches)
+  matchIds?: string[] | null;
   @Field(() => String, { nullable: true, description: 'First day of the period (YYYY-MM-DD)' })
   @IsOptional()
   @Matches(DATE, { message: 'periodStart must be YYYY-MM-DD' })
