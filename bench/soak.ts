@@ -33,7 +33,10 @@ function startInstance(env: Record<string, string>): Promise<Instance> {
   });
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`instance did not start:\n${logs.join('')}`)), 120_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`instance did not start:\n${logs.join('')}`));
+    }, 120_000);
     child.stdout?.on('data', (b: Buffer) => {
       const text = b.toString();
       logs.push(text);
