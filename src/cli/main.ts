@@ -1,43 +1,37 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { Role } from '../graphql/principal';
 import { Authenticator, NATIONAL_REGION } from '../server/auth';
 import fs from 'node:fs';
 import { graphql, NetworkError, RemoteError, type Remote } from './http';
 import { HOUSEHOLDS, importFile, LineError, VILLAGES, type ImportKind } from './import';
+import { EXIT, UsageError, type Command, type Io } from './command';
+import { clientCommands, REMOTE_HELP_LINES } from './clients';
+import { clientOptionsFrom } from '../client/settings';
+import { AuthError, GraphQLRequestError, NetworkError as SdkNetworkError, UserErrorsError } from '../client/errors';
 
-/** Exit codes of every `zhuli` command. */
-export const EXIT = { OK: 0, USER_ERRORS: 1, USAGE: 2, NETWORK: 3 } as const;
-
-/** Where a command writes and which environment it reads (injectable for tests). */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  env: NodeJS.ProcessEnv;
-}
-
-class UsageError extends Error {}
-
-interface Command {
-  summary: string;
-  help: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(args: { values: Record<string, any>; positionals: string[] }, io: Io): Promise<number>;
-}
+export { EXIT, type Io } from './command';
 
 const REMOTE_OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },
+  'api-key': { type: 'string' },
+  config: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
-const REMOTE_HELP = `  --url URL        GraphQL endpoint (default $ZHULI_URL or http://127.0.0.1:4000/graphql)
-  --token TOKEN    bearer JWT or API key (default $ZHULI_TOKEN)
+const REMOTE_HELP = `${REMOTE_HELP_LINES}
   --json           print JSON instead of text`;
 
 function remoteOf(values: Record<string, any>, io: Io): Remote {
-  const token = values.token ?? io.env.ZHULI_TOKEN;
-  if (!token) throw new UsageError('a token is required: --token or ZHULI_TOKEN (mint one with `zhuli token`)');
-  return { url: values.url ?? io.env.ZHULI_URL ?? 'http://127.0.0.1:4000/graphql', token };
+  let settings;
+  try {
+    settings = clientOptionsFrom({ url: values.url, token: values.token, apiKey: values['api-key'], config: values.config }, io.env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const token = settings.apiKey ?? settings.token;
+  if (!token) throw new UsageError('a token is required: --token or ZHULI_TOKEN (mint one with `zhuli token`), or --api-key / ZHULI_API_KEY');
+  return { url: settings.url, token };
 }
 
 function rolesOf(values: Record<string, any>): Role[] {
@@ -113,6 +107,7 @@ ${example}`,
 }
 
 const commands: Record<string, Command> = {
+  ...clientCommands,
   token: {
     summary: 'mint a development HS256 token (from ZHULI_JWT_SECRET, issuer and audience)',
     help: `zhuli token --sub SUBJECT --role ROLE [--role ROLE…] --region CODE [--ttl SECONDS] [--name NAME] [--org UUID] [--expert UUID]
@@ -312,7 +307,7 @@ Examples:
 
 function overview(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  return `zhuli — administration client of the Zhuli (助力) GraphQL service
+  return `zhuli — command-line client of the Zhuli (助力) GraphQL service
 
 Usage: zhuli <command> [options]     zhuli <command> --help for details and examples
 
@@ -346,18 +341,18 @@ export async function run(argv: string[], io: Io = { out: (t) => process.stdout.
   }
   try {
     const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-    if (parsed.positionals.length && !['apikey revoke', 'import households', 'import villages'].includes(name)) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
+    if (parsed.positionals.length && !command.positionals && !['apikey revoke', 'import households', 'import villages'].includes(name)) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
     return await command.run(parsed as { values: Record<string, any>; positionals: string[] }, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`zhuli ${name}: ${(err as Error).message}\nSee: zhuli ${name} --help\n`);
       return EXIT.USAGE;
     }
-    if (err instanceof NetworkError) {
+    if (err instanceof NetworkError || err instanceof SdkNetworkError || err instanceof AuthError) {
       io.err(`zhuli ${name}: ${err.message}\n`);
       return EXIT.NETWORK;
     }
-    if (err instanceof RemoteError) {
+    if (err instanceof RemoteError || err instanceof GraphQLRequestError || err instanceof UserErrorsError) {
       io.err(`zhuli ${name}: ${err.message}\n`);
       return EXIT.USER_ERRORS;
     }
