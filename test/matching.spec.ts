@@ -181,6 +181,21 @@ describe('propose, accept, decline', () => {
   });
 });
 
+describe('hostile input', () => {
+  it('refuses forged cursors with BAD_USER_INPUT and impossible dates with a VALIDATION userError', async () => {
+    const n = await need();
+    const forged = Buffer.from(JSON.stringify(['abc', 'not-a-uuid'])).toString('base64url');
+    const r = await app.gql(CANDIDATES, { n, first: 2, after: forged }, jinzhai);
+    expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const counts = await app.gql(`query($a: String) { needCounts(after: $a) { nodes { countyCode } } }`, { a: forged }, jinzhai);
+    expect(counts.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const bad = await app.gql(`mutation($i: CreateServiceOfferingInput!) { createServiceOffering(input: $i) { userErrors { code field } } }`, {
+      i: { expertId: fx.B.provider, title: '日期不对', categories: ['FINANCE_INSURANCE'], modes: ['CONSULTING'], regionCodes: ['341524'], capacity: 1, activeFrom: '2017-02-30' },
+    }, admin);
+    expect(bad.data.createServiceOffering.userErrors).toEqual([{ code: 'VALIDATION', field: ['input', 'activeFrom'] }]);
+  });
+});
+
 describe('coverage', () => {
   it('openNeedsWithoutCandidates equals a hand computation over needs and offerings', async () => {
     const shaanxi = await need('FINANCE_INSURANCE', (await app.ds.query(`SELECT "regionCode" AS c FROM poor_village WHERE "regionCode" LIKE '610124%' LIMIT 1`))[0].c);

@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditPort } from '../../db/audit-port';
 import { snapshot } from '../../db/audit-port';
@@ -135,6 +136,9 @@ export class MatchingService {
    */
   async candidates(scope: Scope, needId: string, page: PageArgs, onlyOffering?: string): Promise<Page<MatchCandidate>> {
     const { limit, after } = pageWindow(page);
+    if (after && !(/^\d{1,4}(\.\d{1,2})?$/.test(String(after[0])) && UUID.test(after[1]))) {
+      throw new GraphQLError('after is not a valid cursor of this list', { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
+    }
     if (!UUID.test(needId) || scope.prefix === null) return Page.empty();
     // The need first (primary key, scope applied), so that its match keys reach the ranking as a parameter.
     const [need]: Array<{ category: string; modes: string; village: string }> = await this.ds.query(

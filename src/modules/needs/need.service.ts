@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditPort } from '../../db/audit-port';
 import { changed, snapshot } from '../../db/audit-port';
@@ -150,6 +151,9 @@ export class NeedService {
     let having = '';
     if (after) {
       const [county, category] = String(after[0]).split(':');
+      if (!/^\d{6}$/.test(county ?? '') || !/^[A-Z_]{1,40}$/.test(category ?? '')) {
+        throw new GraphQLError('after is not a valid cursor of this list', { extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
+      }
       params.push(county, category);
       having = `HAVING (left(n."villageCode", 6), n.category::text) > ($${params.length - 1}, $${params.length})`;
     }

@@ -166,6 +166,11 @@ export class OfferingService {
 }
 
 function checkPeriod(from: string, to: string | null): void {
+  for (const [name, d] of [['activeFrom', from], ['activeTo', to]] as const) {
+    if (d !== null && (Number.isNaN(Date.parse(`${d}T00:00:00Z`)) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d)) {
+      throw new DomainError(UserErrorCode.VALIDATION, `${name} is not a calendar date`, ['input', name]);
+    }
+  }
   if (to !== null && to < from) throw new DomainError(UserErrorCode.VALIDATION, 'activeTo is before activeFrom', ['input', 'activeTo']);
 }
 
