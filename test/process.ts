@@ -1,6 +1,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { withDatabase } from './global-setup';
 
 export const ROOT = path.join(__dirname, '..');
 
@@ -67,4 +71,28 @@ export async function startProcess(env: Record<string, string>, timeoutMs = 90_0
       });
     },
   };
+}
+
+/**
+ * An empty database for a server process or CLI run: a fresh database on DATABASE_URL's server, or a fresh
+ * embedded data folder. Returns the environment that points Zhuli at it and a cleanup that removes it.
+ */
+export async function emptyDatabase(prefix: string): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `zhuli-${prefix}-`));
+    return { env: { ZHULI_DATA_DIR: dir }, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `zhuli_${prefix}_${randomUUID().slice(0, 8)}`;
+  const admin = async (sql: string) => {
+    const c = new Client({ connectionString: base });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  return { env: { DATABASE_URL: withDatabase(base, name) }, cleanup: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

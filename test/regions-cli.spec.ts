@@ -1,15 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { entities } from '../src/modules/registry';
 import { createLogger } from '../src/server/logger';
-import { withDatabase } from './global-setup';
-import { buildOnce, ROOT } from './process';
+import { buildOnce, emptyDatabase, ROOT } from './process';
 
 /** `zhuli regions load` loads more provinces' townships and villages in bulk, idempotently. */
 describe('zhuli regions load', () => {
@@ -17,25 +12,7 @@ describe('zhuli regions load', () => {
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
     buildOnce();
-    const base = process.env.DATABASE_URL;
-    if (base) {
-      const name = `zhuli_rl_${randomUUID().slice(0, 8)}`;
-      const c = new Client({ connectionString: base });
-      await c.connect();
-      await c.query(`CREATE DATABASE ${name}`);
-      await c.end();
-      env = { DATABASE_URL: withDatabase(base, name) };
-      cleanup = async () => {
-        const d = new Client({ connectionString: base });
-        await d.connect();
-        await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await d.end();
-      };
-    } else {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhuli-rl-'));
-      env = { ZHULI_DATA_DIR: dir };
-      cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
-    }
+    ({ env, cleanup } = await emptyDatabase('rl'));
   }, 120_000);
   afterAll(async () => cleanup?.());
 

@@ -1,13 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { loadConfig } from '../src/config';
 import { Role } from '../src/graphql/principal';
 import { Authenticator } from '../src/server/auth';
-import { withDatabase } from './global-setup';
-import { buildOnce, startProcess } from './process';
+import { buildOnce, emptyDatabase, startProcess } from './process';
 
 async function post(url: string, query: string, token?: string) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) });
@@ -24,25 +19,7 @@ describe('npm start on an empty database', () => {
 
   beforeAll(async () => {
     buildOnce();
-    const base = process.env.DATABASE_URL;
-    if (base) {
-      const name = `zhuli_start_${randomUUID().slice(0, 8)}`;
-      const admin = new Client({ connectionString: base });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      env = { DATABASE_URL: withDatabase(base, name) };
-      cleanup = async () => {
-        const c = new Client({ connectionString: base });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      };
-    } else {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhuli-start-'));
-      env = { ZHULI_DATA_DIR: dir };
-      cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
-    }
+    ({ env, cleanup } = await emptyDatabase('start'));
   }, 120_000);
   afterAll(async () => cleanup?.());
 
