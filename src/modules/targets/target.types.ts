@@ -27,12 +27,9 @@ export class TargetFilter {
   indicators?: Indicator[] | null;
 }
 
-@InputType({ description: 'Set (create or change) the target of a region for a year and an indicator; idempotent by nature (the same value again changes nothing)' })
-export class SetTargetInput {
-  @Field({ description: 'Province, city or county code (6 digits) inside your scope' })
-  @Matches(SIX_DIGITS, { message: 'regionCode must be a 6-digit province, city or county code' })
-  regionCode: string;
-
+/** The year and indicator a target is for (shared by setTarget and splitTarget). */
+@InputType({ description: "The year and indicator a target is for" })
+abstract class TargetKeyInput {
   @Field(() => Int, { description: `Year (${MIN_YEAR}–${MAX_YEAR})` })
   @IsInt()
   @Min(MIN_YEAR)
@@ -42,6 +39,14 @@ export class SetTargetInput {
   @Field(() => Indicator, { description: 'Indicator' })
   @IsEnum(Indicator)
   indicator: Indicator;
+}
+
+@InputType({ description: 'Set (create or change) the target of a region for a year and an indicator; idempotent by nature (the same value again changes nothing)' })
+export class SetTargetInput extends TargetKeyInput {
+  @Field({ description: 'Province, city or county code (6 digits) inside your scope' })
+  @Matches(SIX_DIGITS, { message: 'regionCode must be a 6-digit province, city or county code' })
+  regionCode: string;
+
 
   @Field(() => Int, { description: 'Target value (0 – 100,000,000)' })
   @IsInt()
@@ -69,20 +74,11 @@ export class TargetPartInput {
 }
 
 @InputType({ description: "Split a parent region's target down to its children (分解下达): all parts are written or none" })
-export class SplitTargetInput {
+export class SplitTargetInput extends TargetKeyInput {
   @Field({ description: 'The parent region (province or city, 6 digits) whose target is split; it must have a target for the year and indicator' })
   @Matches(SIX_DIGITS, { message: 'regionCode must be a 6-digit province or city code' })
   regionCode: string;
 
-  @Field(() => Int, { description: 'Year' })
-  @IsInt()
-  @Min(MIN_YEAR)
-  @Max(MAX_YEAR)
-  year: number;
-
-  @Field(() => Indicator, { description: 'Indicator' })
-  @IsEnum(Indicator)
-  indicator: Indicator;
 
   @Field(() => [TargetPartInput], { description: `The children's targets (1–${MAX_SPLIT_PARTS}, each child once); children not listed keep theirs. Refused (LIMIT_EXCEEDED) when the children's targets would add up to more than the parent's` })
   @ArrayMinSize(1)
