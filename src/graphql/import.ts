@@ -1,7 +1,7 @@
 import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
 import { Field, InputType, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import type { DataSource, EntityManager } from 'typeorm';
-import { changed } from '../db/audit-port';
+import { changed, type AuditPort } from '../db/audit-port';
 import type { Actor } from './principal';
 import { DomainError, mutation, Payload, UserError, UserErrorCode } from './user-error';
 
@@ -194,6 +194,43 @@ export function batchAudit(
     updated[k] = d.after;
   }
   return { before: { updated: before }, after: { created: done.created, updated } };
+}
+
+/**
+ * Writes the good rows of a batch in ONE transaction: the upsert, then (`after`) any follow-up statement, and — if
+ * anything was created or updated — one audit event `operation` whose entity is the batch (its idempotency key,
+ * else the request id) with the keys created and, when `stored`/`imported` snapshots are given, the changed fields
+ * of every updated key. Nothing is audited for a batch of identical rows.
+ */
+export async function writeBatch(
+  ds: DataSource,
+  audit: AuditPort,
+  actor: Actor,
+  spec: {
+    operation: string;
+    entityType: string;
+    idempotencyKey?: string | null;
+    regionCodes: string[];
+    upsert: (em: EntityManager) => Promise<{ created: string[]; updated: string[] }>;
+    after?: (em: EntityManager, done: { created: string[]; updated: string[] }) => Promise<void>;
+    stored?: (key: string) => Record<string, unknown>;
+    imported?: (key: string) => Record<string, unknown>;
+    mask?: (side: Record<string, unknown>) => void;
+  },
+): Promise<{ created: string[]; updated: string[] }> {
+  return ds.transaction(async (em) => {
+    const done = await spec.upsert(em);
+    if (!done.created.length && !done.updated.length) return done;
+    await spec.after?.(em, done);
+    await audit.record(em, actor, {
+      operation: spec.operation,
+      entityType: spec.entityType,
+      entityId: spec.idempotencyKey ?? actor.requestId,
+      regionCode: commonRegion(spec.regionCodes, actor),
+      ...(spec.stored && spec.imported ? batchAudit(done, spec.stored, spec.imported, spec.mask) : { after: { created: done.created, updated: done.updated } }),
+    });
+    return done;
+  });
 }
 
 /** PostgreSQL array literal of text values ({"a","b"}), for bulk statements that pass arrays of arrays as text. */

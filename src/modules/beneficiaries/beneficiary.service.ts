@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AuditPort } from '../../db/audit-port';
 import { changed, snapshot } from '../../db/audit-port';
 import { paginate, type Page, type PageArgs } from '../../graphql/connection';
-import { batchAudit, bulkUpsert, columnsOf, commonRegion, ImportBatch, type ImportResult } from '../../graphql/import';
+import { bulkUpsert, columnsOf, ImportBatch, writeBatch, type ImportResult } from '../../graphql/import';
 import { maskIdNumber, maskName } from '../../graphql/masking';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, hasRole, type Actor } from '../../graphql/principal';
@@ -220,29 +220,25 @@ export class BeneficiaryService {
     for (const g of batch.good) if (!known.has(g.values.regionCode)) batch.fail(g.index, 'villageCode', `No village with code ${g.values.regionCode}`, UserErrorCode.NOT_FOUND);
     const valid = batch.good.map((g) => g.values);
     if (!valid.length) return batch.settle({ created: [], updated: [] });
-    const done = await this.ds.transaction(async (em) => {
-      const out = await bulkUpsert(em, {
-        table: 'poor_village',
-        key: 'regionCode',
-        columns: columnsOf(valid, { regionCode: 'text', registeredYear: 'int', exitYear: 'int', specialty: 'text', hasRuralTechAssociation: 'bool', hasNewBusinessEntity: 'bool', hasBrand: 'bool', hasEStation: 'bool' }),
-      });
-      const written = [...out.created, ...out.updated];
-      if (!written.length) return out;
+    const done = await writeBatch(this.ds, this.audit, actor, {
+      operation: 'importPoorVillages',
+      entityType: 'PoorVillageImport',
+      idempotencyKey: input.idempotencyKey,
+      regionCodes: valid.map((v) => v.regionCode),
+      upsert: (em) =>
+        bulkUpsert(em, {
+          table: 'poor_village',
+          key: 'regionCode',
+          columns: columnsOf(valid, { regionCode: 'text', registeredYear: 'int', exitYear: 'int', specialty: 'text', hasRuralTechAssociation: 'bool', hasNewBusinessEntity: 'bool', hasBrand: 'bool', hasEStation: 'bool' }),
+        }),
       // Keep the region's designation in step with the registration (the same years).
-      await em.query(
-        `UPDATE region r SET "povertyDesignation" = 'POOR_VILLAGE', "designatedYear" = p."registeredYear", "povertyExitYear" = p."exitYear", version = r.version + 1, "updatedAt" = now()
-           FROM poor_village p WHERE p."regionCode" = r.code AND r.code = ANY($1)
-            AND (r."povertyDesignation", r."designatedYear", r."povertyExitYear") IS DISTINCT FROM ('POOR_VILLAGE'::poverty_designation, p."registeredYear", p."exitYear")`,
-        [written],
-      );
-      await this.audit.record(em, actor, {
-        operation: 'importPoorVillages',
-        entityType: 'PoorVillageImport',
-        entityId: input.idempotencyKey ?? actor.requestId,
-        regionCode: commonRegion(written, actor),
-        after: { created: out.created, updated: out.updated },
-      });
-      return out;
+      after: (em, out) =>
+        em.query(
+          `UPDATE region r SET "povertyDesignation" = 'POOR_VILLAGE', "designatedYear" = p."registeredYear", "povertyExitYear" = p."exitYear", version = r.version + 1, "updatedAt" = now()
+             FROM poor_village p WHERE p."regionCode" = r.code AND r.code = ANY($1)
+              AND (r."povertyDesignation", r."designatedYear", r."povertyExitYear") IS DISTINCT FROM ('POOR_VILLAGE'::poverty_designation, p."registeredYear", p."exitYear")`,
+          [[...out.created, ...out.updated]],
+        ),
     });
     return batch.settle(done);
   }
@@ -274,19 +270,16 @@ export class BeneficiaryService {
     }
     const good = batch.good.map((g) => g.values);
     if (!good.length) return batch.settle({ created: [], updated: [] });
-    const done = await this.ds.transaction(async (em) => {
-      const r = await upsertHouseholds(em, good, scope.prefix === '' ? '%' : `${scope.prefix}%`);
-      if (r.created.length || r.updated.length) {
-        const byNumber = new Map(good.map((g) => [g.registryNumber, g]));
-        await this.audit.record(em, actor, {
-          operation: 'importHouseholds',
-          entityType: 'HouseholdImport',
-          entityId: input.idempotencyKey ?? actor.requestId,
-          regionCode: commonRegion(good.map((g) => g.villageCode), actor),
-          ...batchAudit(r, (n) => householdAudit(existing.get(n) as Household), (n) => householdAudit(byNumber.get(n) as unknown as Household), maskPersonal),
-        });
-      }
-      return r;
+    const byNumber = new Map(good.map((g) => [g.registryNumber, g]));
+    const done = await writeBatch(this.ds, this.audit, actor, {
+      operation: 'importHouseholds',
+      entityType: 'HouseholdImport',
+      idempotencyKey: input.idempotencyKey,
+      regionCodes: good.map((g) => g.villageCode),
+      upsert: (em) => upsertHouseholds(em, good, scope.prefix === '' ? '%' : `${scope.prefix}%`),
+      stored: (n) => householdAudit(existing.get(n) as Household),
+      imported: (n) => householdAudit(byNumber.get(n) as unknown as Household),
+      mask: maskPersonal,
     });
     return batch.settle(done);
   }

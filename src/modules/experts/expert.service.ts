@@ -6,12 +6,12 @@ import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, hasRole, Role, type Actor } from '../../graphql/principal';
 import { regionPrefix, type Scope } from '../../graphql/scope';
 import { DomainError, UserErrorCode } from '../../graphql/user-error';
-import { batchAudit, bulkUpsert, columnsOf, commonRegion, ImportBatch, type ImportResult } from '../../graphql/import';
+import { bulkUpsert, columnsOf, ImportBatch, writeBatch, type ImportResult } from '../../graphql/import';
 import { RegistryStatus } from '../organizations/organization.entity';
 import { REGION_CODE } from '../organizations/organization.types';
 import { ServiceCategory } from '../organizations/service-category';
 import { isValidCreditCode, PHONE_PATTERN } from '../organizations/validators';
-import { registrySort, throwAll, type OrganizationService } from '../organizations/organization.service';
+import { activeInScope, registrySort, throwAll, type OrganizationService } from '../organizations/organization.service';
 import { ancestorCodes, escapeLike, type RegionService } from '../regions/region.service';
 import { Expert, ExpertRosterStatus } from './expert.entity';
 import { MAX_SERVICE_REGIONS, type ArchiveExpertInput, type CreateExpertInput, type ExpertFilter, type ExpertImportRow, type ExpertOrder, type ExpertRosterInput, type ImportExpertsInput, type UpdateExpertInput } from './expert.types';
@@ -198,7 +198,7 @@ export class ExpertService {
     const employerCodes = new Map<number, string>();
     input.rows.forEach((row, index) => {
       const checked = checkExpertRow(row, batch.reporter(index));
-      if (!checked) return;
+      if (batch.failed(index)) return;
       if (!scope.covers(checked.values.regionCode)) batch.fail(index, 'regionCode', `Region ${checked.values.regionCode} is outside your region scope`, UserErrorCode.FORBIDDEN);
       if (checked.employerCreditCode) employerCodes.set(index, checked.employerCreditCode);
       batch.accept(index, checked.values.externalRef, checked.values, 'externalRef');
@@ -228,28 +228,24 @@ export class ExpertService {
     }
     const good = batch.good.map((g) => g.values);
     if (!good.length) return batch.settle({ created: [], updated: [] });
-    const done = await this.ds.transaction(async (em) => {
-      const r = await bulkUpsert(em, {
-        table: 'expert',
-        key: 'externalRef',
-        columns: columnsOf(good, {
-          externalRef: 'text', name: 'text', title: 'text', employerId: 'uuid', regionCode: 'text', specialties: 'service_category[]', specialtyNote: 'text',
-          serviceRegionCodes: 'text[]', contactPhone: 'text', email: 'text',
+    const byRef = new Map(good.map((g) => [g.externalRef, g]));
+    const done = await writeBatch(this.ds, this.audit, actor, {
+      operation: 'importExperts',
+      entityType: 'ExpertImport',
+      idempotencyKey: input.idempotencyKey,
+      regionCodes: good.map((g) => g.regionCode),
+      upsert: (em) =>
+        bulkUpsert(em, {
+          table: 'expert',
+          key: 'externalRef',
+          columns: columnsOf(good, {
+            externalRef: 'text', name: 'text', title: 'text', employerId: 'uuid', regionCode: 'text', specialties: 'service_category[]', specialtyNote: 'text',
+            serviceRegionCodes: 'text[]', contactPhone: 'text', email: 'text',
+          }),
+          guard: activeInScope(scope),
         }),
-        // Never through an import: experts outside the caller's scope (checked above; this closes the race) or archived ones.
-        guard: (param, t) => `${t}."regionCode" LIKE ${param(`${scope.prefix ?? '-'}%`)} AND ${t}.status = 'ACTIVE'`,
-      });
-      if (r.created.length || r.updated.length) {
-        const byRef = new Map(good.map((g) => [g.externalRef, g]));
-        await this.audit.record(em, actor, {
-          operation: 'importExperts',
-          entityType: 'ExpertImport',
-          entityId: input.idempotencyKey ?? actor.requestId,
-          regionCode: commonRegion(good.map((g) => g.regionCode), actor),
-          ...batchAudit(r, (k) => snapshot(existing.get(k) as Expert, IMPORTED), (k) => snapshot(byRef.get(k) as unknown as Expert, IMPORTED)),
-        });
-      }
-      return r;
+      stored: (k) => snapshot(existing.get(k) as Expert, IMPORTED),
+      imported: (k) => snapshot(byRef.get(k) as unknown as Expert, IMPORTED),
     });
     return batch.settle(done);
   }
@@ -340,13 +336,8 @@ interface ExpertRowValues {
   email: string | null;
 }
 
-/** Shape checks of one expert row; returns the normalized values and the employer's credit code, or null after reporting the errors. */
-function checkExpertRow(row: ExpertImportRow, at: (field: string, message: string) => void): { values: ExpertRowValues; employerCreditCode: string | null } | null {
-  let ok = true;
-  const fail = (field: string, message: string) => {
-    ok = false;
-    at(field, message);
-  };
+/** Shape checks of one expert row: reports each problem through `fail`, returns the normalized values and the employer's credit code. */
+function checkExpertRow(row: ExpertImportRow, fail: (field: string, message: string) => void): { values: ExpertRowValues; employerCreditCode: string | null } {
   const externalRef = String(row.externalRef ?? '').trim();
   if (!EXTERNAL_REF.test(externalRef)) fail('externalRef', 'externalRef must be 1–64 letters, digits or . _ : / -');
   const name = String(row.name ?? '').trim();
@@ -367,6 +358,5 @@ function checkExpertRow(row: ExpertImportRow, at: (field: string, message: strin
   if (!PHONE_PATTERN.test(contactPhone)) fail('contactPhone', 'contactPhone must be a mainland mobile number (13812345678) or a landline with area code (0551-12345678)');
   const email = row.email?.trim() || null;
   if (email && (email.length > 200 || !EMAIL.test(email))) fail('email', 'email must be an e-mail address');
-  if (!ok) return null;
   return { values: { externalRef, name, title, employerId: null, regionCode, specialties, specialtyNote, serviceRegionCodes, contactPhone, email }, employerCreditCode };
 }

@@ -8,7 +8,7 @@ import { regionPrefix, type Scope } from '../../graphql/scope';
 import { DomainError, UserErrorCode } from '../../graphql/user-error';
 import { RegionLevel, type Region } from '../regions/region.entity';
 import { escapeLike, type RegionService } from '../regions/region.service';
-import { batchAudit, bulkUpsert, columnsOf, commonRegion, ImportBatch, type ImportResult } from '../../graphql/import';
+import { bulkUpsert, columnsOf, ImportBatch, writeBatch, type ImportResult } from '../../graphql/import';
 import { Organization, OrganizationType, RegistryStatus, SocietyDiscipline } from './organization.entity';
 import { ServiceCategory } from './service-category';
 import { isValidCreditCode, PHONE_PATTERN } from './validators';
@@ -185,8 +185,8 @@ export class OrganizationService {
     const batch = new ImportBatch<OrganizationRowValues>(input.rows, (r) => String(r.creditCode ?? '').trim().toUpperCase());
     input.rows.forEach((row, index) => {
       const values = checkOrganizationRow(row, batch.reporter(index));
-      if (values && !scope.covers(values.regionCode)) batch.fail(index, 'regionCode', `Region ${values.regionCode} is outside your region scope`, UserErrorCode.FORBIDDEN);
-      if (values) batch.accept(index, values.creditCode, values, 'creditCode');
+      if (!batch.failed(index) && !scope.covers(values.regionCode)) batch.fail(index, 'regionCode', `Region ${values.regionCode} is outside your region scope`, UserErrorCode.FORBIDDEN);
+      batch.accept(index, values.creditCode, values, 'creditCode');
     });
     if (!batch.good.length) return batch.settle({ created: [], updated: [] });
     const regions = new Map((await this.regions.byCodes([...new Set(batch.good.map((g) => g.values.regionCode))])).filter((r) => r !== null).map((r) => [r.code, r]));
@@ -201,28 +201,24 @@ export class OrganizationService {
     }
     const good = batch.good.map((g) => g.values);
     if (!good.length) return batch.settle({ created: [], updated: [] });
-    const done = await this.ds.transaction(async (em) => {
-      const r = await bulkUpsert(em, {
-        table: 'organization',
-        key: 'creditCode',
-        columns: columnsOf(good, {
-          creditCode: 'text', name: 'text', type: 'organization_type', societyDiscipline: 'society_discipline', regionCode: 'text', level: 'region_level',
-          contactName: 'text', contactPhone: 'text', serviceCategories: 'service_category[]',
+    const byCode = new Map(good.map((g) => [g.creditCode, g]));
+    const done = await writeBatch(this.ds, this.audit, actor, {
+      operation: 'importOrganizations',
+      entityType: 'OrganizationImport',
+      idempotencyKey: input.idempotencyKey,
+      regionCodes: good.map((g) => g.regionCode),
+      upsert: (em) =>
+        bulkUpsert(em, {
+          table: 'organization',
+          key: 'creditCode',
+          columns: columnsOf(good, {
+            creditCode: 'text', name: 'text', type: 'organization_type', societyDiscipline: 'society_discipline', regionCode: 'text', level: 'region_level',
+            contactName: 'text', contactPhone: 'text', serviceCategories: 'service_category[]',
+          }),
+          guard: activeInScope(scope),
         }),
-        // Never through an import: records outside the caller's scope (checked above; this closes the race) or archived ones.
-        guard: (param, t) => `${t}."regionCode" LIKE ${param(`${scope.prefix ?? '-'}%`)} AND ${t}.status = 'ACTIVE'`,
-      });
-      if (r.created.length || r.updated.length) {
-        const byCode = new Map(good.map((g) => [g.creditCode, g]));
-        await this.audit.record(em, actor, {
-          operation: 'importOrganizations',
-          entityType: 'OrganizationImport',
-          entityId: input.idempotencyKey ?? actor.requestId,
-          regionCode: commonRegion(good.map((g) => g.regionCode), actor),
-          ...batchAudit(r, (c) => snapshot(existing.get(c) as Organization, IMPORTED), (c) => snapshot(byCode.get(c) as unknown as Organization, IMPORTED)),
-        });
-      }
-      return r;
+      stored: (c) => snapshot(existing.get(c) as Organization, IMPORTED),
+      imported: (c) => snapshot(byCode.get(c) as unknown as Organization, IMPORTED),
     });
     return batch.settle(done);
   }
@@ -275,13 +271,8 @@ interface OrganizationRowValues {
   serviceCategories: ServiceCategory[];
 }
 
-/** Shape and rule checks of one organization row; returns the normalized values, or null after reporting the errors. */
-function checkOrganizationRow(row: OrganizationImportRow, at: (field: string, message: string) => void): OrganizationRowValues | null {
-  let ok = true;
-  const fail = (field: string, message: string) => {
-    ok = false;
-    at(field, message);
-  };
+/** Shape and rule checks of one organization row: reports each problem through `fail`, returns the normalized values. */
+function checkOrganizationRow(row: OrganizationImportRow, fail: (field: string, message: string) => void): OrganizationRowValues {
   const creditCode = String(row.creditCode ?? '').trim().toUpperCase();
   if (!isValidCreditCode(creditCode)) fail('creditCode', 'creditCode must be an 18-character unified social credit code (统一社会信用代码) with a valid check character');
   const name = String(row.name ?? '').trim();
@@ -298,6 +289,13 @@ function checkOrganizationRow(row: OrganizationImportRow, at: (field: string, me
   if (!PHONE_PATTERN.test(contactPhone)) fail('contactPhone', 'contactPhone must be a mainland mobile number (13812345678) or a landline with area code (0551-12345678)');
   const serviceCategories = [...new Set(row.serviceCategories ?? [])];
   if (!serviceCategories.length || serviceCategories.some((c) => !CATEGORIES.has(c))) fail('serviceCategories', 'serviceCategories needs at least one known category');
-  if (!ok) return null;
   return { creditCode, name, type: row.type, societyDiscipline: discipline, regionCode, level: RegionLevel.COUNTY, contactName, contactPhone, serviceCategories };
+}
+
+/**
+ * The upsert guard of the registry imports: a stored record is only changed when it is inside the caller's scope
+ * and ACTIVE (the rows were checked for both before; this closes the race with a concurrent move or archive).
+ */
+export function activeInScope(scope: Scope): (param: (value: unknown) => string, table: string) => string {
+  return (param, t) => `${t}."regionCode" LIKE ${param(`${scope.prefix ?? '-'}%`)} AND ${t}.status = 'ACTIVE'`;
 }
