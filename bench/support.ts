@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
-import { pgTextArray } from '../src/modules/beneficiaries/beneficiary.service';
+import { pgTextArray } from '../src/graphql/import';
 import { generateHouseholds } from '../src/modules/beneficiaries/household.generator';
 
 /** Helpers shared by the benchmarks (bench/matching.ts, bench/statistics.ts). */
