@@ -61,12 +61,12 @@ async function build(results: Record<string, unknown>): Promise<void> {
     await step('organizations: 2,000 农技协 (half in poor villages) + 300 township federations', () =>
       ds.query(
         `INSERT INTO organization (name, type, "regionCode", level, "creditCode", "contactName", "contactPhone", "serviceCategories")
-         SELECT '农技协' || i, 'RURAL_TECH_ASSOCIATION', CASE WHEN i % 2 = 0 THEN v."regionCode" ELSE left(v."regionCode", 6) END,
+         SELECT '农技协' || i, 'RURAL_TECH_ASSOCIATION'::organization_type, CASE WHEN i % 2 = 0 THEN v."regionCode" ELSE left(v."regionCode", 6) END,
                 CASE WHEN i % 2 = 0 THEN 'VILLAGE'::region_level ELSE 'COUNTY'::region_level END, 'B' || lpad(i::text, 17, '0'), '联系人', '13900000000', ARRAY['PLANTING']::service_category[]
            FROM generate_series(1, 2000) i
            JOIN (SELECT "regionCode", row_number() OVER (ORDER BY hashtext("regionCode")) AS rn FROM poor_village WHERE "regionCode" LIKE '34%') v ON v.rn = i
          UNION ALL
-         SELECT '农技协联合会' || i, 'TOWNSHIP_TECH_FEDERATION', t.code, 'TOWNSHIP', 'F' || lpad(i::text, 17, '0'), '联系人', '13900000000', ARRAY['PLANTING']::service_category[]
+         SELECT '农技协联合会' || i, 'TOWNSHIP_TECH_FEDERATION'::organization_type, t.code, 'TOWNSHIP'::region_level, 'F' || lpad(i::text, 17, '0'), '联系人', '13900000000', ARRAY['PLANTING']::service_category[]
            FROM generate_series(1, 300) i JOIN (SELECT code, row_number() OVER (ORDER BY hashtext(code)) AS rn FROM region WHERE level = 'TOWNSHIP' AND code LIKE '34%') t ON t.rn = i`,
       ),
     );
@@ -88,7 +88,7 @@ async function build(results: Record<string, unknown>): Promise<void> {
                 ('MIDDLE_SCHOOL_SCIENCE_MUSEUM', '2016-09-01', NULL)) k(kind, s, e)
           WHERE c.level = 'COUNTY' AND c.code LIKE '34%'
          UNION ALL
-         SELECT 'E_STATION', "regionCode", 'e站' || "regionCode", DATE '2018-01-01' + abs(hashtext("regionCode")) % 700, NULL, 'bench'
+         SELECT 'E_STATION'::facility_kind, "regionCode", 'e站' || "regionCode", DATE '2018-01-01' + abs(hashtext("regionCode")) % 700, NULL, 'bench'
            FROM poor_village WHERE "regionCode" LIKE '34%' AND abs(hashtext('s' || "regionCode")) % 2 = 0`,
       ),
     );
@@ -98,21 +98,22 @@ async function build(results: Record<string, unknown>): Promise<void> {
          SELECT CASE WHEN i % 4 = 0 THEN 'SCIENCE_POPULARIZATION' ELSE 'TRAINING' END::activity_kind, DATE '2017-01-01' + abs(hashtext('d' || i)) % 1095,
                 v.code, '科协', '培训' || i, 20 + i % 80, ARRAY['茶叶栽培'], 'bench'
            FROM generate_series(1, ${SIZES.activities}) i
-           JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS rn, count(*) OVER () AS n FROM region WHERE level = 'VILLAGE' AND code LIKE '34%') v ON v.rn = abs(hashtext('v' || i)) % v.n`,
+           CROSS JOIN (SELECT count(*) AS n FROM region WHERE level = 'VILLAGE' AND code LIKE '34%') n
+           JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS rn FROM region WHERE level = 'VILLAGE' AND code LIKE '34%') v ON v.rn = abs(hashtext('v' || i)) % n.n`,
       ),
     );
     await step('agreements: 3,000 registered / in progress, one poor village each', async () => {
       await ds.query(
         `INSERT INTO agreement (title, status, "regionCode", "filerLevel", "periodStart", "periodEnd", "createdBy", "registryNumber")
          SELECT '帮扶协议' || v.rn, CASE WHEN v.rn % 3 = 0 THEN 'IN_PROGRESS' ELSE 'REGISTERED' END::agreement_status, left(v."regionCode", 6), 'VILLAGE',
-                DATE '2018-01-01', DATE '2020-12-31', 'bench', 'RK-2018-34-' || lpad(v.rn::text, 6, '0')
+                DATE '2018-01-01', DATE '2020-12-31', 'bench', 'RK-2017-34-' || lpad(v.rn::text, 6, '0')
            FROM (SELECT "regionCode", row_number() OVER (ORDER BY hashtext('a' || "regionCode")) AS rn FROM poor_village WHERE "regionCode" LIKE '34%') v WHERE v.rn <= ${SIZES.agreements}`,
       );
       await ds.query(
         `INSERT INTO agreement_village ("agreementId", "villageCode")
          SELECT a.id, v."regionCode" FROM agreement a
            JOIN (SELECT "regionCode", row_number() OVER (ORDER BY hashtext('a' || "regionCode")) AS rn FROM poor_village WHERE "regionCode" LIKE '34%') v
-             ON a."registryNumber" = 'RK-2018-34-' || lpad(v.rn::text, 6, '0')`,
+             ON a."registryNumber" = 'RK-2017-34-' || lpad(v.rn::text, 6, '0')`,
       );
     });
     await step('targets: every indicator for 2018 for the province, its cities and counties', () =>

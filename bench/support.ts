@@ -67,17 +67,18 @@ const csv = (v: string | number | null): string => (v === null ? '' : /[",\n]/.t
 
 /**
  * Loads `count` deterministic households (generateHouseholds, the generator of the demo data and bench:matching)
- * spread over `villages` with ONE `COPY household … FROM STDIN (FORMAT csv)` through psql, streamed in chunks.
+ * spread over `villages` with ONE `COPY household … FROM STDIN (FORMAT csv)` through psql, streamed in chunks. Serials
+ * start at 101 per village (`start`), past the demo households' registry numbers, which COPY cannot update.
  * Returns the milliseconds taken (generation included).
  */
-export async function copyHouseholds(url: string, villages: string[], count: number, seed: number, log: (m: string) => void): Promise<number> {
+export async function copyHouseholds(url: string, villages: string[], count: number, seed: number, log: (m: string) => void, start = villages.length * 100): Promise<number> {
   const t = Date.now();
   const psql = spawn(process.env.BENCH_PSQL ?? 'psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c',
     'COPY household ("registryNumber", "villageCode", "headName", "headIdNumber", size, "membersAbleToWork", "povertyCauses", status, "exitYear", techniques, "incomeProjects") FROM STDIN WITH (FORMAT csv)'], { stdio: ['pipe', 'inherit', 'inherit'] });
   const done = new Promise<void>((resolve, reject) => psql.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql COPY exited with ${code}`)))));
   const CHUNK = 10000;
   for (let k = 0; k < count; k += CHUNK) {
-    const lines = generateHouseholds(villages, Math.min(CHUNK, count - k), seed, k).map((h) =>
+    const lines = generateHouseholds(villages, Math.min(CHUNK, count - k), seed, start + k).map((h) =>
       [h.registryNumber, h.villageCode, h.headName, h.headIdNumber, h.size, h.membersAbleToWork, `{${h.povertyCauses.join(',')}}`, h.status, h.exitYear, pgTextArray(h.techniques), pgTextArray(h.incomeProjects)].map(csv).join(','),
     );
     if (!psql.stdin.write(`${lines.join('\n')}\n`)) await new Promise((r) => psql.stdin.once('drain', r));

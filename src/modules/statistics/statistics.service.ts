@@ -27,9 +27,10 @@ const caseOf = (column: string, map: Record<string, string>) => `CASE ${column} 
  * `$2` characters of its region code (one index range scan per table over the code prefix `$1`), households come
  * from the per-village aggregate `household_village_stats` (maintained by triggers, never a scan of `household`),
  * and the groups are summed per child prefix (`$5`/`$6`) and in total (child NULL). Long format: (child, key, n).
- * $3/$4: first and last day of the year.
+ * $3/$4: first and last day of the year. When every child prefix is `$2` long (always, in the GB/T 2260 tree) the
+ * groups meet the children on equality, a hash join; otherwise on a prefix test, a nested loop.
  */
-export const FIGURES_SQL = `
+export const figuresSql = (uniformChildren: boolean) => `
 WITH
 org AS (SELECT left("regionCode", $2) AS g, ${caseOf('type::text', { TOWNSHIP_TECH_FEDERATION: Indicator.TOWNSHIP_FEDERATIONS, RURAL_TECH_ASSOCIATION: Indicator.RURAL_TECH_ASSOCIATIONS })} AS k, count(*) AS n
           FROM organization WHERE "regionCode" LIKE $1 AND status = 'ACTIVE' AND type IN ('TOWNSHIP_TECH_FEDERATION', 'RURAL_TECH_ASSOCIATION') GROUP BY 1, 2),
@@ -62,7 +63,7 @@ facts AS (
   UNION ALL SELECT pv.g, v.k, v.n FROM pv CROSS JOIN LATERAL (VALUES
       ('poorVillages', pv.total), ('${Indicator.POOR_VILLAGES_COVERED_BY_AGREEMENT}', pv.agreement), ('byRuralTechAssociation', pv.rta), ('byEStation', pv.estation)) v(k, n))
 SELECT c.code AS child, f.k AS key, sum(f.n)::bigint::text AS n
-  FROM facts f JOIN unnest($5::text[], $6::text[]) AS c(code, prefix) ON left(f.g, length(c.prefix)) = c.prefix
+  FROM facts f JOIN unnest($5::text[], $6::text[]) AS c(code, prefix) ON ${uniformChildren ? 'f.g = c.prefix' : 'left(f.g, length(c.prefix)) = c.prefix'}
  GROUP BY 1, 2
 UNION ALL
 SELECT NULL, k, sum(n)::bigint::text FROM facts GROUP BY k`;
@@ -166,10 +167,11 @@ export class StatisticsService {
     return new Page(assessments, items.map((c) => encodeCursor(c.code, c.code)), counties.length > limit, after !== null, count);
   }
 
-  /** Runs FIGURES_SQL: counts per child code (and in total under the key null). */
+  /** Runs figuresSql: counts per child code (and in total under the key null). */
   private async figures(prefix: string, children: Child[], year: number): Promise<Map<string | null, Counts>> {
     const groupLength = Math.max(prefix.length, ...children.map((c) => c.prefix.length));
-    const rows: Array<{ child: string | null; key: string; n: string }> = await this.ds.query(FIGURES_SQL, [
+    const uniform = children.every((c) => c.prefix.length === groupLength);
+    const rows: Array<{ child: string | null; key: string; n: string }> = await this.ds.query(figuresSql(uniform), [
       `${prefix}%`,
       groupLength,
       `${year}-01-01`,
