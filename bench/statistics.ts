@@ -221,7 +221,8 @@ async function main(): Promise<void> {
   } finally {
     server.child.kill('SIGTERM');
   }
-  log(`results written to ${writeResults('statistics', results)}`);
+  // A measurement on a kept dataset gets its own file, so the building run's figures stay.
+  log(`results written to ${writeResults(reuse ? 'statistics-reuse' : 'statistics', results)}`);
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 
