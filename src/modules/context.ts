@@ -25,9 +25,18 @@ import { createOfferingLoaders } from './offerings/offering.loaders';
 import { OfferingService } from './offerings/offering.service';
 import { createMatchingLoaders } from './matching/matching.loaders';
 import { MatchingService } from './matching/matching.service';
+import { createNominationLoaders } from './nominations/nomination.loaders';
+import { NominationService } from './nominations/nomination.service';
+import { systemClock, type Clock } from '../db/clock';
+
+/** Options of the services: `clock` is the server time rules read (the nomination notice); tests inject one they can move. */
+export interface ServiceOptions {
+  clock?: Clock;
+}
 
 /** Every module's service, created once per process. */
-export function createServices(ds: DataSource) {
+export function createServices(ds: DataSource, options: ServiceOptions = {}) {
+  const clock = options.clock ?? systemClock;
   const audit = new AuditService(ds);
   const regions = new RegionService(ds, audit);
   const organizations = new OrganizationService(ds, audit, regions);
@@ -39,13 +48,14 @@ export function createServices(ds: DataSource) {
   const matching = new MatchingService(ds, audit, needs, offerings);
   const notifications = new NotificationService(ds);
   const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts, beneficiaries, needs, matching);
+  const nominations = new NominationService(ds, audit, clock, regions, organizations, experts, agreements);
   // One hub per process: fans filing events out to this instance's subscribers (started by the server).
   const notificationHub = new NotificationHub(notifications, createLogger('warn'));
   notificationHub.preload = async (rows) => {
     const found = await agreements.byIds(Scope.everything, rows.map((n) => n.agreementId));
     rows.forEach((n, i) => (n.preloadedAgreement = found[i] ?? undefined));
   };
-  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, notifications, notificationHub };
+  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, notifications, notificationHub, nominations, clock };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -61,6 +71,7 @@ export function createLoaders(ds: DataSource, services: Services, scope: Scope, 
     ...createMatchingLoaders(ds, scope),
     ...createAgreementLoaders(ds, services.agreements, scope, services.matching, principal ?? ANONYMOUS),
     ...createNotificationLoaders(services.notifications, scope, principal ?? ANONYMOUS),
+    ...createNominationLoaders(ds, services.nominations, scope),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
