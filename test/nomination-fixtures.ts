@@ -73,6 +73,7 @@ export const CANDIDATE = 'candidate { id version status kind displayName registe
 export type RoundState = 'OPEN' | 'NOMINATED' | 'SCORED' | 'REVIEWED' | 'SELECTED' | 'PUBLICIZING';
 
 export interface RoundFixture {
+  title: string;
   nationalId: string;
   roundId: string;
   version: number;
@@ -88,7 +89,7 @@ export async function countyRoundIn(app: TestApp, admin: string, adminSubject: s
   const title = `科技助力精准扶贫先进集体推荐 ${++serial}-${process.pid}`;
   const national = (await must(app, admin, 'createNominationRound', 'CreateNominationRoundInput', { title, year: 2019, regionCode: '000000', quota: 3 }, ROUND)).round;
   const county = (await must(app, admin, 'createNominationRound', 'CreateNominationRoundInput', { regionCode: '341524', parentRoundId: national.id, quota: 2 }, ROUND)).round;
-  const out: RoundFixture = { nationalId: national.id, roundId: county.id, version: county.version };
+  const out: RoundFixture = { title, nationalId: national.id, roundId: county.id, version: county.version };
   if (state === 'OPEN') return out;
   const c = (await must(app, admin, 'addNominationCandidate', 'AddNominationCandidateInput', { roundId: county.id, organizationId, citation: '组织开展茶叶种植技术培训' }, CANDIDATE)).candidate;
   out.candidateId = c.id;
