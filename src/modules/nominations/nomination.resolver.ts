@@ -3,9 +3,9 @@ import { Page, PageArgs } from '../../graphql/connection';
 import { idempotent } from '../../graphql/idempotency';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, Role } from '../../graphql/principal';
-import { mutation, type UserError } from '../../graphql/user-error';
+import type { UserError } from '../../graphql/user-error';
 import type { Context } from '../context';
-import { nulCharacters } from '../agreements/agreement.resolver';
+import { checked } from '../agreements/agreement.resolver';
 import { Expert } from '../experts/expert.entity';
 import { Organization } from '../organizations/organization.entity';
 import { Commendation, NominationCandidate, NominationObjection, NominationReviewer, NominationRound, NominationRoundStatus, NominationScore, type NominationCandidateStep } from './nomination.entity';
@@ -42,13 +42,6 @@ import {
 
 /** Who may score candidates: coordinators and experts — and only those assigned to the round's panel. */
 export const NOMINATION_REVIEWERS = [...COORDINATORS, Role.EXPERT] as const;
-
-/** `mutation()` after refusing NUL characters anywhere in the input. */
-function checked<P extends object>(input: object, run: () => Promise<Partial<P>>): Promise<P & { userErrors: UserError[] }> {
-  const nul = nulCharacters(input);
-  if (nul.length) return Promise.resolve({ userErrors: nul } as unknown as P & { userErrors: UserError[] });
-  return mutation<P>(input, run);
-}
 
 /** Runs a round mutation; a refused transition also reports the round's state and the notice time left. */
 async function roundMutation(input: object, run: () => Promise<NominationRound>): Promise<NominationRoundPayload> {
