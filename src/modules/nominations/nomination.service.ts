@@ -587,7 +587,7 @@ export class NominationService {
       const upheld = input.decision === ObjectionDecision.UPHOLD;
       if (upheld) {
         const c = (await em.findOne(NominationCandidate, { where: { id: o.candidateId }, lock: { mode: 'pessimistic_write' } })) as NominationCandidate;
-        if (c.status !== NominationCandidateStatus.REVOKED) await this.revokeIn(em, actor, c, `异议成立 (objection upheld): ${resolution}`, NominationCandidateEvent.OBJECTION_UPHELD, 'resolveNominationObjection');
+        if (c.status !== NominationCandidateStatus.REVOKED) await this.revokeIn(em, actor, c, `异议成立 (objection upheld): ${resolution}`.slice(0, 1000), NominationCandidateEvent.OBJECTION_UPHELD, 'resolveNominationObjection');
       }
       o.status = upheld ? NominationObjectionStatus.UPHELD : NominationObjectionStatus.DISMISSED;
       o.resolution = resolution;

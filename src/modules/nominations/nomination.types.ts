@@ -114,8 +114,9 @@ export class AssignNominationReviewersInput {
 export class ScoreNominationCandidateInput {
   @Field(() => ID, { description: 'Global ID of the candidate' })
   candidateId: string;
-  @Field(() => Float, { description: 'Score from 0 to 100 (two decimals kept)' })
-  @IsNumber({ maxDecimalPlaces: 2 })
+  // No maxDecimalPlaces: class-validator's check throws on exponent notation (1e-7); numeric(5,2) rounds.
+  @Field(() => Float, { description: 'Score from 0 to 100, rounded to two decimals' })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(100)
   score: number;
