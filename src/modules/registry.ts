@@ -31,16 +31,22 @@ import { ServiceMatch } from './matching/match.entity';
 import { MatchCandidateResolver, MatchingResolver, NeedMatchesResolver } from './matching/matching.resolver';
 import { Commendation, NominationCandidate, NominationCandidateStep, NominationObjection, NominationReviewer, NominationRound, NominationScore } from './nominations/nomination.entity';
 import { CommendationResolver, NominationCandidateResolver, NominationObjectionResolver, NominationRoundResolver } from './nominations/nomination.resolver';
+import { Target } from './targets/target.entity';
+import { TargetResolver } from './targets/target.resolver';
+import { Activity, ActivityHousehold, Facility } from './activities/activity.entity';
+import { ActivityResolver, FacilityResolver } from './activities/activity.resolver';
+import { HouseholdVillageStats } from './statistics/household-village-stats.entity';
+import { StatisticsResolver } from './statistics/statistics.resolver';
 
 /** Every TypeORM entity (the data source maps exactly these). */
-export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, Notification, NotificationAck, NominationRound, NominationCandidate, NominationCandidateStep, NominationReviewer, NominationScore, NominationObjection, Commendation];
+export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, Notification, NotificationAck, Target, Facility, Activity, ActivityHousehold, HouseholdVillageStats, NominationRound, NominationCandidate, NominationCandidateStep, NominationReviewer, NominationScore, NominationObjection, Commendation];
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver, AgreementResolver, AgreementTaskResolver, AgreementProgressReportResolver, NotificationResolver, AgreementFiledEventResolver, NominationRoundResolver, NominationCandidateResolver, NominationObjectionResolver, CommendationResolver];
+export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver, AgreementResolver, AgreementTaskResolver, AgreementProgressReportResolver, NotificationResolver, AgreementFiledEventResolver, TargetResolver, FacilityResolver, ActivityResolver, StatisticsResolver, NominationRoundResolver, NominationCandidateResolver, NominationObjectionResolver, CommendationResolver];
 
 /** Object types reachable only through the Node interface must be listed for the schema. */
-export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, Notification, NominationRound, NominationCandidate, NominationObjection, Commendation];
+export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, Notification, Target, Facility, Activity, NominationRound, NominationCandidate, NominationObjection, Commendation];
 
 registerNodeType<Context>('Region', (ctx, keys) => ctx.loaders.regionByCode.loadMany(keys));
 registerNodeType<Context>('CountyPairing', (ctx, keys) => ctx.loaders.pairingById.loadMany(keys));
@@ -58,6 +64,9 @@ registerNodeType<Context>('ServiceMatch', (ctx, keys) => ctx.services.matching.b
 registerNodeType<Context>('Agreement', (ctx, keys) => ctx.loaders.agreementById.loadMany(keys));
 // Notifications resolve only for coordinators (who may list them), within their scope.
 registerNodeType<Context>('Notification', (ctx, keys) => (hasRole(ctx.principal, ...NOTIFICATION_READERS) ? ctx.loaders.notificationById.loadMany(keys) : Promise.resolve(keys.map(() => null))));
+registerNodeType<Context>('Target', (ctx, keys) => ctx.loaders.targetById.loadMany(keys));
+registerNodeType<Context>('Facility', (ctx, keys) => ctx.loaders.facilityById.loadMany(keys));
+registerNodeType<Context>('Activity', (ctx, keys) => ctx.loaders.activityById.loadMany(keys));
 registerNodeType<Context>('NominationRound', (ctx, keys) => ctx.loaders.nominationRoundById.loadMany(keys));
 registerNodeType<Context>('NominationCandidate', (ctx, keys) => ctx.loaders.nominationCandidateById.loadMany(keys));
 registerNodeType<Context>('NominationObjection', (ctx, keys) => ctx.loaders.nominationObjectionById.loadMany(keys));
