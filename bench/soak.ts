@@ -23,10 +23,10 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Client } from 'pg';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config';
-import { toGlobalId } from '../src/graphql/node';
 import { Role } from '../src/graphql/principal';
 import { withCreditCheck } from '../src/modules/organizations/validators';
 import { Authenticator } from '../src/server/auth';
+import { agreementContent, SIGNATORIES } from './agreement-content';
 import { startThrowawayPostgres, throwawayPostgresAvailable } from './throwaway-pg';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -121,8 +121,8 @@ interface Subscriber {
   connections: number;
   /** Why each connection ended. */
   ends: Map<string, number>;
-  /** Set to make the subscriber drop its connection now (simulated network loss) and resume. */
-  drop?: () => void;
+  /** Set while connected: drops the connection now (cut without a close handshake) with this reason. */
+  drop?: (reason: string) => void;
 }
 
 async function main(): Promise<void> {
@@ -298,20 +298,15 @@ async function main(): Promise<void> {
       while (Date.now() < end) {
         n++;
         filing.attempted++;
-        const created = await step(f, 'createAgreement', 'CreateAgreementInput', {
-          idempotencyKey: `soak-agreement-${process.pid}-${f}-${n}`,
-          title: `浸泡测试帮扶协议 ${f}-${n}`,
-          regionCode: COUNTY,
-          organizationId: toGlobalId('Organization', orgKey),
-          villageCodes: [village],
-          periodStart: '2018-03-01',
-          periodEnd: '2020-12-31',
-          goals: '帮助贫困户掌握实用技术，增加收入',
-          measures: '集中培训与现场指导相结合',
-          mechanism: '每季度会商，每月入村指导，按季度报送进展',
-          tasks: [{ kind: 'TRAINING', description: '种植技术培训', plannedQuantity: 4, unit: '期' }],
-        }, 'DRAFT', null);
-        const signed = created && (await step(f, 'signAgreement', 'SignAgreementInput', { signingDate: '2018-02-28', signatories: [{ party: '县科学技术协会', name: '李明华', role: '主席' }] }, 'SIGNED', created));
+        const created = await step(
+          f,
+          'createAgreement',
+          'CreateAgreementInput',
+          { ...agreementContent(COUNTY, orgKey, village, `浸泡测试帮扶协议 ${f}-${n}`), idempotencyKey: `soak-agreement-${process.pid}-${f}-${n}` },
+          'DRAFT',
+          null,
+        );
+        const signed = created && (await step(f, 'signAgreement', 'SignAgreementInput', { signingDate: '2018-02-28', signatories: SIGNATORIES }, 'SIGNED', created));
         const done = signed && (await step(f, 'fileAgreement', 'AgreementTransitionInput', { note: '浸泡测试报备案' }, 'COUNTY_REVIEW', signed));
         if (done?.status === 'COUNTY_REVIEW') filed.add(done.id);
         else filing.abandoned++;
@@ -366,9 +361,9 @@ async function main(): Promise<void> {
             socket?.terminate();
             finish('network loss (simulated)');
           }, 45_000 + Math.random() * 45_000);
-          s.drop = () => {
+          s.drop = (reason) => {
             socket?.terminate();
-            finish('dropped after the PostgreSQL restart');
+            finish(reason);
           };
           client.subscribe<Record<string, { cursor: string }>>(
             { query: QUERIES[s.field], variables: { r: COUNTY, after: s.last } },
@@ -452,7 +447,7 @@ async function main(): Promise<void> {
         await sleep(100);
       }
       log(`instances ready again after ${restart.readyAgainMs ?? '>60000'} ms; every filing subscriber drops its connection and resumes`);
-      for (const s of subs) s.drop?.();
+      for (const s of subs) s.drop?.('dropped after the PostgreSQL restart');
     })();
 
     const progress = setInterval(() => {
@@ -481,7 +476,7 @@ async function main(): Promise<void> {
     const caughtUpBy = Date.now() + 60_000;
     while (Date.now() < caughtUpBy && subs.some((s) => expected.some((e) => !s.received.has(e)))) await sleep(200);
     subscribersStop = true;
-    for (const s of subs) s.drop?.();
+    for (const s of subs) s.drop?.('end of the run');
     for (const cl of wsClients) void cl.dispose();
     await Promise.all(subscriberRuns);
 

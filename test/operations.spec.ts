@@ -5,7 +5,7 @@ import { withCreditCheck } from '../src/modules/organizations/validators';
 import { HOUSEKEEPING_LOCK } from '../src/server/housekeeping';
 import { filed } from './agreement-fixtures';
 import { Role, startTestApp, type TestApp } from './harness';
-import { sleep, subscribe, wsClient, type Sub } from './ws-client';
+import { openTracked, sleep, type Sub } from './ws-client';
 
 /**
  * Operations: housekeeping (idempotency keys expired or stuck, notification retention and resuming from a pruned
@@ -28,14 +28,8 @@ afterAll(async () => app?.stop());
 
 const count = async (sql: string, params: unknown[] = []) => Number((await app.ds.query(sql, params))[0].n);
 
-async function open(token: string, query: string, variables: Record<string, unknown>): Promise<Sub> {
-  const before = app.server.services.notificationHub.subscriberCount;
-  const client = wsClient(app.url, token);
-  clients.push(client);
-  const sub = subscribe(client, query, variables);
-  subs.push(sub);
-  for (let i = 0; i < 100 && app.server.services.notificationHub.subscriberCount === before && !sub.errors.length; i++) await sleep(20);
-  return sub;
+function open(token: string | null, query: string, variables: Record<string, unknown>): Promise<Sub> {
+  return openTracked(app, token, query, variables, { clients, subs });
 }
 
 const EVENTS = `subscription($r: String!, $after: String) { filingEvents(regionCode: $r, after: $after) { cursor type agreement { id } } }`;
