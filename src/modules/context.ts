@@ -25,6 +25,11 @@ import { createOfferingLoaders } from './offerings/offering.loaders';
 import { OfferingService } from './offerings/offering.service';
 import { createMatchingLoaders } from './matching/matching.loaders';
 import { MatchingService } from './matching/matching.service';
+import { createTargetLoaders } from './targets/target.loaders';
+import { TargetService } from './targets/target.service';
+import { createActivityLoaders } from './activities/activity.loaders';
+import { ActivityService } from './activities/activity.service';
+import { StatisticsService } from './statistics/statistics.service';
 
 /** Every module's service, created once per process. */
 export function createServices(ds: DataSource) {
@@ -39,13 +44,16 @@ export function createServices(ds: DataSource) {
   const matching = new MatchingService(ds, audit, needs, offerings);
   const notifications = new NotificationService(ds);
   const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts, beneficiaries, needs, matching);
+  const targets = new TargetService(ds, audit, regions);
+  const activities = new ActivityService(ds, audit, regions, organizations, beneficiaries);
+  const statistics = new StatisticsService(ds, regions, targets);
   // One hub per process: fans filing events out to this instance's subscribers (started by the server).
   const notificationHub = new NotificationHub(notifications, createLogger('warn'));
   notificationHub.preload = async (rows) => {
     const found = await agreements.byIds(Scope.everything, rows.map((n) => n.agreementId));
     rows.forEach((n, i) => (n.preloadedAgreement = found[i] ?? undefined));
   };
-  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, notifications, notificationHub };
+  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, notifications, notificationHub, targets, activities, statistics };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -61,6 +69,8 @@ export function createLoaders(ds: DataSource, services: Services, scope: Scope, 
     ...createMatchingLoaders(ds, scope),
     ...createAgreementLoaders(ds, services.agreements, scope, services.matching, principal ?? ANONYMOUS),
     ...createNotificationLoaders(services.notifications, scope, principal ?? ANONYMOUS),
+    ...createTargetLoaders(services.targets, scope),
+    ...createActivityLoaders(services.activities, scope),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
