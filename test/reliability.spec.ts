@@ -130,8 +130,8 @@ describeIfPg('database faults and timeouts (own PostgreSQL instance)', () => {
       expect(r.ms).toBeLessThan(2500);
       // The lock is still held, yet the statement is gone: cancelled, not left to run until statement_timeout.
       await until('the cancelled statement to leave pg_stat_activity', async () => (await waiting()) === 0, 3000);
-      const metrics = await (await fetch(`${origin}/metrics`)).text();
-      expect(metrics).toMatch(/zhuli_cancelled_statements_total 1\b/);
+      // Counted once the cancelling connection is closed, a moment after the statement is gone.
+      await until('the cancellation to be counted', async () => /zhuli_cancelled_statements_total 1\b/.test(await (await fetch(`${origin}/metrics`)).text()), 3000);
     } finally {
       await lock.release();
     }
