@@ -25,6 +25,8 @@ import { createOfferingLoaders } from './offerings/offering.loaders';
 import { OfferingService } from './offerings/offering.service';
 import { createMatchingLoaders } from './matching/matching.loaders';
 import { MatchingService } from './matching/matching.service';
+import { createEvaluationLoaders } from './evaluations/evaluation.loaders';
+import { EvaluationService } from './evaluations/evaluation.service';
 
 /** Every module's service, created once per process. */
 export function createServices(ds: DataSource) {
@@ -39,13 +41,16 @@ export function createServices(ds: DataSource) {
   const matching = new MatchingService(ds, audit, needs, offerings);
   const notifications = new NotificationService(ds);
   const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts, beneficiaries, needs, matching);
+  const evaluations = new EvaluationService(ds, audit, regions, agreements);
+  // Completing an agreement needs an accepted evaluation (验收): the agreements module asks through this interface.
+  agreements.completionCheck = evaluations;
   // One hub per process: fans filing events out to this instance's subscribers (started by the server).
   const notificationHub = new NotificationHub(notifications, createLogger('warn'));
   notificationHub.preload = async (rows) => {
     const found = await agreements.byIds(Scope.everything, rows.map((n) => n.agreementId));
     rows.forEach((n, i) => (n.preloadedAgreement = found[i] ?? undefined));
   };
-  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, notifications, notificationHub };
+  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, evaluations, notifications, notificationHub };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -60,6 +65,7 @@ export function createLoaders(ds: DataSource, services: Services, scope: Scope, 
     ...createOfferingLoaders(services.offerings, scope),
     ...createMatchingLoaders(ds, scope),
     ...createAgreementLoaders(ds, services.agreements, scope, services.matching, principal ?? ANONYMOUS),
+    ...createEvaluationLoaders(ds, services.evaluations, scope),
     ...createNotificationLoaders(services.notifications, scope, principal ?? ANONYMOUS),
   };
 }

@@ -29,16 +29,18 @@ import { ServiceOffering } from './offerings/offering.entity';
 import { ServiceOfferingResolver } from './offerings/offering.resolver';
 import { ServiceMatch } from './matching/match.entity';
 import { MatchCandidateResolver, MatchingResolver, NeedMatchesResolver } from './matching/matching.resolver';
+import { Evaluation, EvaluationScore, Indicator, IndicatorSet } from './evaluations/evaluation.entity';
+import { AgreementEvaluationsResolver, EvaluationResolver, EvaluationScoreResolver, IndicatorSetResolver } from './evaluations/evaluation.resolver';
 
 /** Every TypeORM entity (the data source maps exactly these). */
-export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, Notification, NotificationAck];
+export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, IndicatorSet, Indicator, Evaluation, EvaluationScore, Notification, NotificationAck];
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver, AgreementResolver, AgreementTaskResolver, AgreementProgressReportResolver, NotificationResolver, AgreementFiledEventResolver];
+export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver, AgreementResolver, AgreementTaskResolver, AgreementProgressReportResolver, EvaluationResolver, IndicatorSetResolver, EvaluationScoreResolver, AgreementEvaluationsResolver, NotificationResolver, AgreementFiledEventResolver];
 
 /** Object types reachable only through the Node interface must be listed for the schema. */
-export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, Notification];
+export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, IndicatorSet, Evaluation, Notification];
 
 registerNodeType<Context>('Region', (ctx, keys) => ctx.loaders.regionByCode.loadMany(keys));
 registerNodeType<Context>('CountyPairing', (ctx, keys) => ctx.loaders.pairingById.loadMany(keys));
@@ -54,5 +56,7 @@ registerNodeType<Context>('ServiceOffering', (ctx, keys) => ctx.loaders.offering
 // Matches: visible when the need is in scope, or to the provider they were proposed to.
 registerNodeType<Context>('ServiceMatch', (ctx, keys) => ctx.services.matching.byIds(ctx.principal, ctx.scope, keys));
 registerNodeType<Context>('Agreement', (ctx, keys) => ctx.loaders.agreementById.loadMany(keys));
+registerNodeType<Context>('IndicatorSet', (ctx, keys) => ctx.loaders.indicatorSetById.loadMany(keys));
+registerNodeType<Context>('Evaluation', (ctx, keys) => ctx.loaders.evaluationById.loadMany(keys));
 // Notifications resolve only for coordinators (who may list them), within their scope.
 registerNodeType<Context>('Notification', (ctx, keys) => (hasRole(ctx.principal, ...NOTIFICATION_READERS) ? ctx.loaders.notificationById.loadMany(keys) : Promise.resolve(keys.map(() => null))));

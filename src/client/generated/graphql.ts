@@ -328,11 +328,11 @@ export type ImportOutcome =
 
 /** Component of a match score (匹配理由) */
 export type MatchReasonKind =
-  /** Spare capacity (剩余服务能力): 20 × spare / capacity points */
+  /** Spare capacity (剩余服务能力): 10 × spare / capacity points */
   | 'CAPACITY'
   /** Category fit (类别相符): 30 points; only offerings of the need's category are candidates */
   | 'CATEGORY'
-  /** Past evaluation grades (评估考核): 0 points until the evaluations module records grades */
+  /** Past evaluation grades (往期评估): the average over the provider's evaluated agreements of their latest submitted or reviewed grade (EXCELLENT 10, GOOD 7, PASS 4, FAIL 0); 0 without any */
   | 'EVALUATION'
   /** Provider's distance in the region tree: same county 40, paired county 30, same city 20, same province 10, elsewhere 0 */
   | 'REGION'
@@ -1058,7 +1058,7 @@ export const ExpertsDocument = {"kind":"Document","definitions":[{"kind":"Operat
 export const CreateOrganizationDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateOrganization"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateOrganizationInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createOrganization"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"organization"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrganizationFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrganizationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Organization"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"level"}},{"kind":"Field","name":{"kind":"Name","value":"regionCode"}},{"kind":"Field","name":{"kind":"Name","value":"creditCode"}},{"kind":"Field","name":{"kind":"Name","value":"contactName"}},{"kind":"Field","name":{"kind":"Name","value":"contactPhone"}},{"kind":"Field","name":{"kind":"Name","value":"serviceCategories"}},{"kind":"Field","name":{"kind":"Name","value":"societyDiscipline"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}}]} as unknown as DocumentNode<CreateOrganizationMutation, CreateOrganizationMutationVariables>;
 export const CreateExpertDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateExpert"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateExpertInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createExpert"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"expert"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ExpertFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ExpertFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Expert"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"regionCode"}},{"kind":"Field","name":{"kind":"Name","value":"contactPhone"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"specialties"}},{"kind":"Field","name":{"kind":"Name","value":"serviceRegionCodes"}},{"kind":"Field","name":{"kind":"Name","value":"rosterStatus"}},{"kind":"Field","name":{"kind":"Name","value":"rosterFiledWithCode"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"employer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}}]} as unknown as DocumentNode<CreateExpertMutation, CreateExpertMutationVariables>;
 /** Input types with an `idempotencyKey` field: mutations taking them get a key and are retried. */
-export const IDEMPOTENT_INPUT_TYPES: ReadonlySet<string> = new Set(["CreateCountyPairingInput","CreateExpertInput","CreateOrganizationInput","ImportHouseholdsInput","ImportPoorVillagesInput"]);
+export const IDEMPOTENT_INPUT_TYPES: ReadonlySet<string> = new Set(["CreateCountyPairingInput","CreateEvaluationInput","CreateExpertInput","CreateIndicatorSetInput","CreateOrganizationInput","ImportHouseholdsInput","ImportPoorVillagesInput"]);
 /** Field types (GraphQL notation) of every filter input, for turning `key=value` pairs into variables. */
 export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "AgreementFilter": {
@@ -1086,6 +1086,16 @@ export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string,
     "categories": "[ServiceCategory!]",
     "within": "String"
   },
+  "EvaluationFilter": {
+    "acceptance": "[AcceptanceDecision!]",
+    "agreementId": "ID",
+    "grade": "[EvaluationGrade!]",
+    "level": "[EvaluationLevel!]",
+    "recommended": "Boolean",
+    "status": "[EvaluationStatus!]",
+    "within": "String",
+    "year": "Int"
+  },
   "ExpertFilter": {
     "employerId": "ID",
     "nameContains": "String",
@@ -1100,6 +1110,11 @@ export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string,
     "status": "[HouseholdStatus!]",
     "within": "String",
     "withLabourWithoutTechnique": "Boolean"
+  },
+  "IndicatorSetFilter": {
+    "appliesTo": "String",
+    "level": "[EvaluationLevel!]",
+    "year": "Int"
   },
   "NeedCountFilter": {
     "categories": "[ServiceCategory!]",

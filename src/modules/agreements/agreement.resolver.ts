@@ -46,7 +46,7 @@ export function nulCharacters(value: unknown, path: string[] = ['input']): UserE
 }
 
 /** `mutation()` after refusing NUL characters. */
-function checked<P extends object>(input: object, run: () => Promise<Partial<P>>): Promise<P & { userErrors: UserError[] }> {
+export function checked<P extends object>(input: object, run: () => Promise<Partial<P>>): Promise<P & { userErrors: UserError[] }> {
   const nul = nulCharacters(input);
   if (nul.length) return Promise.resolve({ userErrors: nul } as unknown as P & { userErrors: UserError[] });
   return mutation<P>(input, run);
@@ -227,7 +227,7 @@ export class AgreementResolver {
 
   @Authorized(...COORDINATORS)
   @Mutation(() => AgreementPayload, {
-    description: 'Complete an IN_PROGRESS agreement with a note (完成): coordinators in scope. Until evaluations (评估, issue 6) exist the note records the basis of completion',
+    description: 'Complete an IN_PROGRESS agreement with a note (完成): coordinators in scope, once accepted (验收) — its latest REVIEWED evaluation must be ACCEPTED or ACCEPTED_WITH_CONDITIONS, else NOT_ELIGIBLE',
   })
   completeAgreement(@Arg('input', { description: 'The agreement, the version you read, and the completion note' }) input: AgreementReasonInput, @Ctx() ctx: Context): Promise<AgreementPayload> {
     return agreementMutation(input, () => ctx.services.agreements.complete(ctx.actor, ctx.scope, input));
