@@ -3,10 +3,9 @@ import { Page, PageArgs } from '../../graphql/connection';
 import { idempotent } from '../../graphql/idempotency';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, Role } from '../../graphql/principal';
-import type { UserError } from '../../graphql/user-error';
 import type { Context } from '../context';
 import { Agreement } from '../agreements/agreement.entity';
-import { checked } from '../agreements/agreement.resolver';
+import { checked, stateMutation } from '../agreements/agreement.resolver';
 import { Region } from '../regions/region.entity';
 import { Evaluation, EvaluationScore, EvaluationStatus, Indicator, IndicatorSet } from './evaluation.entity';
 import { EvaluationStateError, round2 } from './evaluation.service';
@@ -33,17 +32,8 @@ export const INDICATOR_SET_ADMINS = [Role.NATIONAL_ADMIN, Role.PROVINCIAL_COORDI
 export const EVALUATION_REVIEWERS = [Role.CITY_COORDINATOR, Role.PROVINCIAL_COORDINATOR, Role.NATIONAL_ADMIN] as const;
 
 /** Runs an evaluation mutation; a refused transition also reports the evaluation's current state. */
-async function evaluationMutation(input: object, run: () => Promise<Evaluation>): Promise<EvaluationPayload> {
-  let currentStatus: EvaluationStatus | null = null;
-  const result = await checked<EvaluationPayload>(input, async () => {
-    try {
-      return { evaluation: await run() };
-    } catch (err) {
-      if (err instanceof EvaluationStateError) currentStatus = err.status;
-      throw err;
-    }
-  });
-  return { ...result, currentStatus, userErrors: result.userErrors as UserError[] };
+function evaluationMutation(input: object, run: () => Promise<Evaluation>): Promise<EvaluationPayload> {
+  return stateMutation<EvaluationPayload, EvaluationStatus>(input, async () => ({ evaluation: await run() }), (err) => (err instanceof EvaluationStateError ? err.status : undefined));
 }
 
 @Resolver(() => Evaluation)

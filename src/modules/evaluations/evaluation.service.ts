@@ -360,9 +360,7 @@ export class EvaluationService implements CompletionCheck {
 
   async update(actor: Actor, scope: Scope, input: UpdateEvaluationInput): Promise<Evaluation> {
     return this.change(input.id, async (em, e) => {
-      this.assertEvaluator(actor.principal, scope, e.regionCode, e.level);
-      assertVersion(e, input.version);
-      assertState(e, [EvaluationStatus.DRAFT, EvaluationStatus.RETURNED], 'updateEvaluation');
+      this.assertEditable(actor.principal, scope, e, input.version, 'updateEvaluation');
       const before = snapshot(e, AUDITED);
       let scoreAudit: Record<string, unknown> = {};
       if (input.scores) {
@@ -392,9 +390,7 @@ export class EvaluationService implements CompletionCheck {
   /** DRAFT/RETURNED → SUBMITTED to the level above; a NATIONAL evaluation has nothing above and becomes REVIEWED. */
   async submit(actor: Actor, scope: Scope, input: EvaluationTransitionInput): Promise<Evaluation> {
     return this.change(input.id, async (em, e) => {
-      this.assertEvaluator(actor.principal, scope, e.regionCode, e.level);
-      assertVersion(e, input.version);
-      assertState(e, [EvaluationStatus.DRAFT, EvaluationStatus.RETURNED], 'submitEvaluation');
+      this.assertEditable(actor.principal, scope, e, input.version, 'submitEvaluation');
       const before = snapshot(e, AUDITED);
       const now = new Date();
       e.submittedAt = now;
@@ -486,6 +482,13 @@ export class EvaluationService implements CompletionCheck {
       if (!e) throw new DomainError(UserErrorCode.NOT_FOUND, 'No evaluation with this ID', ['input', 'id']);
       return work(em, e);
     });
+  }
+
+  /** The evaluating level acting on its own DRAFT or RETURNED evaluation, at the version it read. */
+  private assertEditable(p: Principal, scope: Scope, e: Evaluation, version: number, operation: string): void {
+    this.assertEvaluator(p, scope, e.regionCode, e.level);
+    assertVersion(e, version);
+    assertState(e, [EvaluationStatus.DRAFT, EvaluationStatus.RETURNED], operation);
   }
 
   /** The evaluating level's coordinator whose scope covers the agreement. */
