@@ -244,12 +244,24 @@ const scenarios: Scenario[] = [
     document: `mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { userErrors { code message } } }`,
     variables: async () => ({ i: { id: fx.org.id, version: await versionOf('organization', 'id', fx.org.key), contactName: `联系人${next()}` } }),
   },
+  {
+    field: 'Mutation.importOrganizations',
+    document: `mutation($i: ImportOrganizationsInput!) { importOrganizations(input: $i) { created updated unchanged userErrors { code message } } }`,
+    variables: async () => ({
+      i: { rows: [{ creditCode: creditCode(), name: `矩阵导入农技协${next()}`, type: 'RURAL_TECH_ASSOCIATION', regionCode: '341524', contactName: '汪德明', contactPhone: '13905641234', serviceCategories: ['PLANTING'] }] },
+    }),
+  },
   { field: 'Mutation.archiveOrganization', document: `mutation($id: ID!) { archiveOrganization(input: { id: $id, reason: "矩阵测试归档" }) { userErrors { code message } } }`, variables: async () => ({ id: (await newOrg()).id }) },
   { field: 'Mutation.createExpert', document: `mutation($i: CreateExpertInput!) { createExpert(input: $i) { userErrors { code message } } }`, variables: async () => ({ i: { name: `新专家${next()}`, regionCode: '341524', specialties: ['PLANTING'], contactPhone: '13905640001' } }) },
   {
     field: 'Mutation.updateExpert',
     document: `mutation($i: UpdateExpertInput!) { updateExpert(input: $i) { userErrors { code message } } }`,
     variables: async () => ({ i: { id: fx.expert.id, version: await versionOf('expert', 'id', fx.expert.key), title: `研究员${next()}` } }),
+  },
+  {
+    field: 'Mutation.importExperts',
+    document: `mutation($i: ImportExpertsInput!) { importExperts(input: $i) { created updated unchanged userErrors { code message } } }`,
+    variables: async () => ({ i: { rows: [{ externalRef: `matrix-${next()}`, name: `导入专家${next()}`, regionCode: '341524', specialties: ['PLANTING'], contactPhone: '13905640002' }] } }),
   },
   { field: 'Mutation.archiveExpert', document: `mutation($id: ID!) { archiveExpert(input: { id: $id, reason: "矩阵测试归档" }) { userErrors { code message } } }`, variables: async () => ({ id: (await newExpert()).id }) },
   { field: 'Mutation.fileExpertRoster', document: `mutation($id: ID!) { fileExpertRoster(input: { id: $id }) { userErrors { code message } } }`, variables: async () => ({ id: (await newExpert()).id }) },

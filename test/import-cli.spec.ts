@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { withIdCheck } from '../src/modules/beneficiaries/id-number';
+import { withCreditCheck } from '../src/modules/organizations/validators';
 import { Role, startTestApp, type TestApp } from './harness';
 import { buildOnce, ROOT } from './process';
 
-/** `zhuli import households|villages FILE`, spawned as the real binary against a test server. */
+/** `zhuli import households|villages|organizations|experts FILE`, spawned as the real binary against a test server. */
 let app: TestApp;
 let token: string;
 let dir: string;
@@ -112,5 +113,62 @@ describe('zhuli import households', () => {
     expect(r.err).toMatch(/line 3: NOT_FOUND villageCode/);
     const [v] = await app.ds.query(`SELECT specialty, "hasRuralTechAssociation", "hasNewBusinessEntity", "hasBrand", "hasEStation" FROM poor_village WHERE "regionCode" = $1`, [code]);
     expect(v).toEqual({ specialty: '茶叶', hasRuralTechAssociation: true, hasNewBusinessEntity: false, hasBrand: true, hasEStation: true });
+  }, 60_000);
+});
+
+describe('zhuli import organizations|experts', () => {
+  const code = (n: number) => withCreditCheck(`51341524MJ${String(6000000 + n)}`);
+
+  it('imports organizations from a CSV in batches: bad lines reported by number, good ones kept, exit 1; a re-import is a no-op', async () => {
+    const lines = ['creditCode,name,type,societyDiscipline,regionCode,contactName,contactPhone,serviceCategories'];
+    for (let i = 1; i <= 12; i++) lines.push(`${code(i)},"金寨县第${i}茶叶农技协, 分会",${i % 2 ? '农技协' : 'FARMER_COOPERATIVE'},,341524,王明,13905641234,种植;加工`);
+    lines.push(`${code(13).slice(0, 17)}${code(13)[17] === '0' ? '1' : '0'},金寨县坏代码协会,农技协,,341524,王明,13905641234,种植`); // line 14: check character (server)
+    lines.push(`${code(14)},金寨县未知类型,俱乐部,,341524,王明,13905641234,种植`); // line 15: unknown type (client)
+    lines.push(`${code(15)},周至县猕猴桃协会,农技协,,610124,王明,13905641234,种植`); // line 16: outside the scope (server)
+    lines.push(`${code(16)},安徽省农学会金寨分会,学会,农业,341524,李华,0564-7654321,科普`);
+    const file = path.join(dir, 'organizations.csv');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+
+    const first = await cli('import', 'organizations', file, '--batch', '5', '--json');
+    expect(first.code).toBe(1);
+    expect(JSON.parse(first.out)).toMatchObject({ rows: 16, created: 13, updated: 0, unchanged: 0, failed: 3, format: 'csv' });
+    expect(first.err).toMatch(/line 14: VALIDATION creditCode: /);
+    expect(first.err).toMatch(/line 15: PARSE: unknown type "俱乐部"/);
+    expect(first.err).toMatch(/line 16: FORBIDDEN regionCode: /);
+    const stored = await app.ds.query(`SELECT "creditCode", name, type, "societyDiscipline", "serviceCategories"::text AS cats FROM organization WHERE "creditCode" = ANY($1) ORDER BY "creditCode"`, [[1, 2, 16].map(code)]);
+    expect(stored).toEqual([
+      { creditCode: code(1), name: '金寨县第1茶叶农技协, 分会', type: 'RURAL_TECH_ASSOCIATION', societyDiscipline: null, cats: '{PLANTING,AGRO_PROCESSING}' },
+      { creditCode: code(2), name: '金寨县第2茶叶农技协, 分会', type: 'FARMER_COOPERATIVE', societyDiscipline: null, cats: '{PLANTING,AGRO_PROCESSING}' },
+      { creditCode: code(16), name: '安徽省农学会金寨分会', type: 'SOCIETY', societyDiscipline: 'AGRICULTURE', cats: '{SCIENCE_POPULARIZATION}' },
+    ]);
+    const [{ n }] = await app.ds.query(`SELECT count(*)::int n FROM organization WHERE "creditCode" LIKE '51341524MJ60000%'`);
+    expect(n).toBe(13);
+
+    const again = await cli('import', 'organizations', file, '--json', '--quiet');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({ rows: 16, created: 0, updated: 0, unchanged: 13, failed: 3 });
+  }, 120_000);
+
+  it('imports experts from NDJSON with their employer; a malformed line and an unknown region are reported, the rest kept', async () => {
+    const rows = [1, 2, 3].map((i) => JSON.stringify({ externalRef: `CLI-EXP-${i}`, name: `命令行专家${i}`, title: '农艺师', employerCreditCode: code(1), regionCode: '341524', specialties: ['种植', 'HEALTH'], serviceRegionCodes: ['341524'], contactPhone: '13905640000' }));
+    rows.splice(1, 0, '{"externalRef": "CLI-EXP-broken",'); // line 2: not JSON
+    rows.push(JSON.stringify({ externalRef: 'CLI-EXP-9', name: '命令行专家九', regionCode: '341524', specialties: ['PLANTING'], serviceRegionCodes: ['341599'], contactPhone: '13905640000' })); // line 5
+    const file = path.join(dir, 'experts.ndjson');
+    fs.writeFileSync(file, `${rows.join('\n')}\n`);
+    const r = await cli('import', 'experts', file, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ rows: 5, created: 3, failed: 2, format: 'ndjson' });
+    expect(r.err).toMatch(/line 2: PARSE: not a JSON object/);
+    expect(r.err).toMatch(/line 5: NOT_FOUND serviceRegionCodes: No region with code 341599/);
+    const stored = await app.ds.query(
+      `SELECT e."externalRef", e."rosterStatus", e.specialties::text AS s, o."creditCode" AS employer FROM expert e JOIN organization o ON o.id = e."employerId" WHERE e."externalRef" LIKE 'CLI-EXP-%' ORDER BY 1`,
+    );
+    expect(stored).toEqual([1, 2, 3].map((i) => ({ externalRef: `CLI-EXP-${i}`, rosterStatus: 'DRAFT', s: '{PLANTING,HEALTH}', employer: code(1) })));
+    for (const what of ['organizations', 'experts']) {
+      const help = await cli('import', what, '--help');
+      expect(help.code).toBe(0);
+      expect(help.out).toContain('Examples:');
+      expect(help.out).toContain(`zhuli import ${what} `);
+    }
   }, 60_000);
 });

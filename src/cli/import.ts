@@ -5,10 +5,16 @@ import { graphql, type Remote } from './http';
 
 /** What one import command sends: the mutation, its input type and how a file line becomes a row. */
 export interface ImportKind {
-  mutation: 'importHouseholds' | 'importPoorVillages';
-  inputType: 'ImportHouseholdsInput' | 'ImportPoorVillagesInput';
+  /** `zhuli import <name>`. */
+  name: string;
+  mutation: 'importHouseholds' | 'importPoorVillages' | 'importOrganizations' | 'importExperts';
+  inputType: 'ImportHouseholdsInput' | 'ImportPoorVillagesInput' | 'ImportOrganizationsInput' | 'ImportExpertsInput';
   /** Column names of the CSV header / keys of the NDJSON objects, in documentation order. */
   columns: string[];
+  /** The columns a CSV header must have (the others may be left out). */
+  required: string[];
+  /** Help lines on the value formats of the columns. */
+  notes: string;
   /** Turns a record (strings from CSV, values from NDJSON) into a GraphQL row; throws LineError when it cannot. */
   toRow(record: Record<string, unknown>): Record<string, unknown>;
 }
@@ -21,9 +27,31 @@ const CAUSE_TERMS: Record<string, string> = {
   缺土地: 'LACK_OF_LAND', 因学: 'EDUCATION', 缺水: 'LACK_OF_WATER', 交通条件落后: 'POOR_TRANSPORT', 交通落后: 'POOR_TRANSPORT',
   自身发展动力不足: 'LACK_OF_DRIVE', 其他: 'OTHER',
 };
-const CAUSES = new Set(['ILLNESS', 'DISABILITY', 'DISASTER', 'LACK_OF_SKILLS', 'LACK_OF_CAPITAL', 'LACK_OF_LABOUR', 'LACK_OF_LAND', 'EDUCATION', 'LACK_OF_WATER', 'POOR_TRANSPORT', 'LACK_OF_DRIVE', 'OTHER']);
+const CAUSES = ['ILLNESS', 'DISABILITY', 'DISASTER', 'LACK_OF_SKILLS', 'LACK_OF_CAPITAL', 'LACK_OF_LABOUR', 'LACK_OF_LAND', 'EDUCATION', 'LACK_OF_WATER', 'POOR_TRANSPORT', 'LACK_OF_DRIVE', 'OTHER'];
 const STATUS_TERMS: Record<string, string> = { 未脱贫: 'POOR', 已脱贫: 'EXITED', 脱贫: 'EXITED', 返贫: 'RETURNED' };
-const STATUSES = new Set(['POOR', 'EXITED', 'RETURNED']);
+const STATUSES = ['POOR', 'EXITED', 'RETURNED'];
+const ORGANIZATION_TYPES = [
+  'SOCIETY', 'RURAL_TECH_ASSOCIATION', 'TOWNSHIP_TECH_FEDERATION', 'SCIENCE_DEMONSTRATION_BASE', 'FARMER_COOPERATIVE', 'AGRICULTURAL_EXTENSION_STATION',
+  'EXPERT_SERVICE_STATION', 'UNIVERSITY', 'RESEARCH_INSTITUTE', 'TECH_ENTERPRISE', 'LEADING_ENTERPRISE', 'FAMILY_FARM', 'LARGE_GROWER',
+];
+const TYPE_TERMS: Record<string, string> = {
+  学会: 'SOCIETY', 协会: 'SOCIETY', 研究会: 'SOCIETY', 农技协: 'RURAL_TECH_ASSOCIATION', 农村专业技术协会: 'RURAL_TECH_ASSOCIATION', 农技协联合会: 'TOWNSHIP_TECH_FEDERATION',
+  农村科普示范基地: 'SCIENCE_DEMONSTRATION_BASE', 科普示范基地: 'SCIENCE_DEMONSTRATION_BASE', 农民专业合作社: 'FARMER_COOPERATIVE', 合作社: 'FARMER_COOPERATIVE',
+  农技推广站: 'AGRICULTURAL_EXTENSION_STATION', 农技专家服务站: 'EXPERT_SERVICE_STATION', 专家服务站: 'EXPERT_SERVICE_STATION', 高等院校: 'UNIVERSITY', 高校: 'UNIVERSITY',
+  科研院所: 'RESEARCH_INSTITUTE', 科技型企业: 'TECH_ENTERPRISE', 龙头企业: 'LEADING_ENTERPRISE', 家庭农场: 'FAMILY_FARM', 种养大户: 'LARGE_GROWER',
+};
+const DISCIPLINES = ['AGRICULTURE', 'MEDICAL', 'ENGINEERING', 'SCIENCE', 'OTHER'];
+const DISCIPLINE_TERMS: Record<string, string> = { 农业: 'AGRICULTURE', 农业类: 'AGRICULTURE', 医学: 'MEDICAL', 医学类: 'MEDICAL', 工程: 'ENGINEERING', 工程技术类: 'ENGINEERING', 理科: 'SCIENCE', 理科类: 'SCIENCE', 其他: 'OTHER' };
+const CATEGORIES = [
+  'PLANTING', 'LIVESTOCK_AQUACULTURE', 'AGRO_PROCESSING', 'MARKETING_ECOMMERCE', 'FINANCE_INSURANCE', 'HEALTH', 'DISASTER_PREVENTION', 'YOUTH_SCIENCE_EDUCATION',
+  'VOCATIONAL_SKILLS', 'DECISION_CONSULTING', 'SCIENCE_POPULARIZATION',
+];
+const CATEGORY_TERMS: Record<string, string> = {
+  种植: 'PLANTING', 养殖: 'LIVESTOCK_AQUACULTURE', 精深加工: 'AGRO_PROCESSING', 加工: 'AGRO_PROCESSING', 电商: 'MARKETING_ECOMMERCE', 营销: 'MARKETING_ECOMMERCE',
+  金融保险: 'FINANCE_INSURANCE', 卫生健康: 'HEALTH', 健康: 'HEALTH', 防灾减灾: 'DISASTER_PREVENTION', 青少年科学教育: 'YOUTH_SCIENCE_EDUCATION',
+  转移就业培训: 'VOCATIONAL_SKILLS', 技能培训: 'VOCATIONAL_SKILLS', 决策咨询: 'DECISION_CONSULTING', 科普: 'SCIENCE_POPULARIZATION',
+};
+const CATEGORY_NOTE = `service categories ${CATEGORIES.join(', ')} or 种植, 养殖, 加工, 电商, 金融保险, 卫生健康, 防灾减灾, 青少年科学教育, 技能培训, 决策咨询, 科普`;
 
 function list(v: unknown): string[] {
   if (v == null || v === '') return [];
@@ -46,18 +74,37 @@ function bool(v: unknown, name: string): boolean {
 function str(v: unknown): string {
   return v == null ? '' : String(v).trim();
 }
+/** One enum value given by its GraphQL name (any case) or a Chinese term; `optional` lets an empty cell be null. */
+function enumValue(v: unknown, name: string, allowed: string[], terms: Record<string, string>, optional = false): string | null {
+  const raw = str(v);
+  if (!raw) {
+    if (optional) return null;
+    throw new LineError(`${name} is required`);
+  }
+  const value = terms[raw] ?? raw.toUpperCase();
+  if (!allowed.includes(value)) throw new LineError(`unknown ${name} "${raw}" (${allowed.join(', ')})`);
+  return value;
+}
+/** A list of enum values (";"-separated in CSV, an array in NDJSON), each by name or Chinese term. */
+function enumList(v: unknown, name: string, allowed: string[], terms: Record<string, string>): string[] {
+  const values = list(v).map((x) => terms[x] ?? x.toUpperCase());
+  const bad = values.filter((x) => !allowed.includes(x));
+  if (bad.length) throw new LineError(`unknown ${name} ${bad.join(', ')} (use ${allowed.join(', ')} or the Chinese terms)`);
+  return values;
+}
 
 export const HOUSEHOLDS: ImportKind = {
+  name: 'households',
   mutation: 'importHouseholds',
   inputType: 'ImportHouseholdsInput',
   columns: ['registryNumber', 'villageCode', 'headName', 'headIdNumber', 'size', 'membersAbleToWork', 'povertyCauses', 'status', 'exitYear', 'techniques', 'incomeProjects'],
+  required: ['registryNumber', 'villageCode', 'headName', 'headIdNumber', 'size', 'membersAbleToWork', 'povertyCauses'],
+  notes: `  lists (povertyCauses, techniques, incomeProjects) are separated by ";" in CSV, arrays in NDJSON;
+  povertyCauses accept ILLNESS, … or 因病, 因残, 因灾, 缺技术, 缺资金, 缺劳力, 缺土地, 因学, 缺水, 交通落后, 自身发展动力不足, 其他;
+  status POOR, EXITED (needs exitYear) or RETURNED (also 未脱贫, 已脱贫, 返贫)`,
   toRow(r) {
-    const causes = list(r.povertyCauses).map((c) => CAUSE_TERMS[c] ?? c.toUpperCase());
-    const bad = causes.filter((c) => !CAUSES.has(c));
-    if (bad.length) throw new LineError(`unknown poverty cause ${bad.join(', ')} (use ${[...CAUSES].join(', ')} or 因病, 因残, …)`);
-    const rawStatus = str(r.status) || 'POOR';
-    const status = STATUS_TERMS[rawStatus] ?? rawStatus.toUpperCase();
-    if (!STATUSES.has(status)) throw new LineError(`unknown status "${rawStatus}" (POOR, EXITED, RETURNED)`);
+    const causes = enumList(r.povertyCauses, 'poverty cause', CAUSES, CAUSE_TERMS);
+    const status = enumValue(str(r.status) || 'POOR', 'status', STATUSES, STATUS_TERMS);
     return {
       registryNumber: str(r.registryNumber),
       villageCode: str(r.villageCode),
@@ -75,9 +122,12 @@ export const HOUSEHOLDS: ImportKind = {
 };
 
 export const VILLAGES: ImportKind = {
+  name: 'villages',
   mutation: 'importPoorVillages',
   inputType: 'ImportPoorVillagesInput',
   columns: ['villageCode', 'registeredYear', 'exitYear', 'specialty', 'hasRuralTechAssociation', 'hasNewBusinessEntity', 'hasBrand', 'hasEStation'],
+  required: ['villageCode', 'registeredYear'],
+  notes: '  booleans: true/false, 1/0, 是/否',
   toRow(r) {
     return {
       villageCode: str(r.villageCode),
@@ -91,6 +141,59 @@ export const VILLAGES: ImportKind = {
     };
   },
 };
+
+export const ORGANIZATIONS: ImportKind = {
+  name: 'organizations',
+  mutation: 'importOrganizations',
+  inputType: 'ImportOrganizationsInput',
+  columns: ['creditCode', 'name', 'type', 'societyDiscipline', 'regionCode', 'contactName', 'contactPhone', 'serviceCategories'],
+  required: ['creditCode', 'name', 'type', 'regionCode', 'contactName', 'contactPhone', 'serviceCategories'],
+  notes: `  creditCode: the 18-character unified social credit code (统一社会信用代码), the key of the row;
+  type ${ORGANIZATION_TYPES.join(', ')} or 学会, 农技协, 农技协联合会, 科普示范基地, 合作社, 农技推广站, 专家服务站, 高校, 科研院所, 科技型企业, 龙头企业, 家庭农场, 种养大户;
+  societyDiscipline (societies only) ${DISCIPLINES.join(', ')} or 农业, 医学, 工程, 理科, 其他;
+  serviceCategories separated by ";" in CSV, an array in NDJSON: ${CATEGORY_NOTE}`,
+  toRow(r) {
+    return {
+      creditCode: str(r.creditCode),
+      name: str(r.name),
+      type: enumValue(r.type, 'type', ORGANIZATION_TYPES, TYPE_TERMS),
+      societyDiscipline: enumValue(r.societyDiscipline, 'societyDiscipline', DISCIPLINES, DISCIPLINE_TERMS, true),
+      regionCode: str(r.regionCode),
+      contactName: str(r.contactName),
+      contactPhone: str(r.contactPhone),
+      serviceCategories: enumList(r.serviceCategories, 'service category', CATEGORIES, CATEGORY_TERMS),
+    };
+  },
+};
+
+export const EXPERTS: ImportKind = {
+  name: 'experts',
+  mutation: 'importExperts',
+  inputType: 'ImportExpertsInput',
+  columns: ['externalRef', 'name', 'title', 'employerCreditCode', 'regionCode', 'specialties', 'specialtyNote', 'serviceRegionCodes', 'contactPhone', 'email'],
+  required: ['externalRef', 'name', 'regionCode', 'specialties', 'contactPhone'],
+  notes: `  externalRef: your system's reference of the expert (1–64 letters, digits, . _ : / -), the key of the row;
+  employerCreditCode: credit code of a registered organization (工作单位), or empty;
+  lists (specialties, serviceRegionCodes) are separated by ";" in CSV, arrays in NDJSON;
+  specialties are ${CATEGORY_NOTE}; new experts enter the roster as DRAFT`,
+  toRow(r) {
+    return {
+      externalRef: str(r.externalRef),
+      name: str(r.name),
+      title: str(r.title) || null,
+      employerCreditCode: str(r.employerCreditCode) || null,
+      regionCode: str(r.regionCode),
+      specialties: enumList(r.specialties, 'specialty', CATEGORIES, CATEGORY_TERMS),
+      specialtyNote: str(r.specialtyNote) || null,
+      serviceRegionCodes: list(r.serviceRegionCodes),
+      contactPhone: str(r.contactPhone),
+      email: str(r.email) || null,
+    };
+  },
+};
+
+/** Every kind `zhuli import` knows, by command name. */
+export const IMPORT_KINDS: ImportKind[] = [HOUSEHOLDS, VILLAGES, ORGANIZATIONS, EXPERTS];
 
 /** Splits one CSV line (RFC 4180 quoting within the line; quoted fields may not span lines). */
 export function parseCsvLine(line: string): string[] {
@@ -205,7 +308,7 @@ export async function importFile(file: string, kind: ImportKind, opts: ImportOpt
     if (!line.trim()) continue;
     if (format === 'csv' && !header) {
       header = parseCsvLine(line).map((h) => h.trim());
-      const missing = kind.columns.filter((c) => !header?.includes(c) && !['exitYear', 'techniques', 'incomeProjects', 'status', 'specialty', 'hasRuralTechAssociation', 'hasNewBusinessEntity', 'hasBrand', 'hasEStation'].includes(c));
+      const missing = kind.required.filter((c) => !header?.includes(c));
       if (missing.length) throw new LineError(`line 1: the header lacks ${missing.join(', ')} (columns: ${kind.columns.join(',')})`);
       continue;
     }

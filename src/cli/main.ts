@@ -4,7 +4,7 @@ import { Role } from '../graphql/principal';
 import { Authenticator, NATIONAL_REGION } from '../server/auth';
 import fs from 'node:fs';
 import { graphql, NetworkError, RemoteError, type Remote } from './http';
-import { HOUSEHOLDS, importFile, LineError, VILLAGES, type ImportKind } from './import';
+import { EXPERTS, HOUSEHOLDS, importFile, LineError, ORGANIZATIONS, VILLAGES, type ImportKind } from './import';
 import { EXIT, UsageError, type Command, type Io } from './command';
 import { clientCommands, REMOTE_HELP_LINES } from './clients';
 import { clientOptionsFrom } from '../client/settings';
@@ -58,7 +58,7 @@ const KEY_FIELDS = 'id keyId name roles regionCode prefix createdBy createdAt la
 function importCommand(kind: ImportKind, what: string, example: string): Command {
   return {
     summary: `import ${what} from a CSV or NDJSON file through the ${kind.mutation} mutation (idempotent upsert)`,
-    help: `zhuli import ${kind === HOUSEHOLDS ? 'households' : 'villages'} FILE [--batch N] [--errors FILE] [--quiet] [--url URL] [--token TOKEN] [--json]
+    help: `zhuli import ${kind.name} FILE [--batch N] [--errors FILE] [--quiet] [--url URL] [--token TOKEN] [--json]
 
 Streams FILE in batches of up to 1,000 rows through the ${kind.mutation} mutation: CSV with a header row
 (UTF-8, comma-separated, RFC 4180 quotes), or NDJSON when the name ends in .ndjson or .jsonl (one JSON object
@@ -67,9 +67,8 @@ to stderr; every refused line is reported as "line N: CODE field: message" (stde
 lines are kept. Exit code 1 if any line failed, 0 otherwise.
 
 Columns / keys: ${kind.columns.join(', ')}
-${kind === HOUSEHOLDS ? `  lists (povertyCauses, techniques, incomeProjects) are separated by ";" in CSV, arrays in NDJSON;
-  povertyCauses accept ILLNESS, … or 因病, 因残, 因灾, 缺技术, 缺资金, 缺劳力, 缺土地, 因学, 缺水, 交通落后, 自身发展动力不足, 其他;
-  status POOR, EXITED (needs exitYear) or RETURNED (also 未脱贫, 已脱贫, 返贫)` : '  booleans: true/false, 1/0, 是/否'}
+  required in a CSV header: ${kind.required.join(', ')}
+${kind.notes}
 
   --batch N        rows per mutation call (1–1000, default 1000)
   --errors FILE    write the per-line errors to FILE instead of stderr
@@ -246,6 +245,27 @@ Example:
     villageCode,registeredYear,exitYear,specialty,hasRuralTechAssociation,hasNewBusinessEntity,hasBrand,hasEStation
     341524100201,2014,2018,茶叶,true,true,false,true`,
   ),
+  'import organizations': importCommand(
+    ORGANIZATIONS,
+    'S&T organizations (科技组织), keyed by unified social credit code',
+    `  zhuli import organizations organizations-341524.csv --errors rejected.txt
+  zhuli import organizations societies.ndjson --json
+
+  organizations.csv:
+    creditCode,name,type,societyDiscipline,regionCode,contactName,contactPhone,serviceCategories
+    51341524MJ1234567N,金寨县茶叶农技协,农技协,,341524,王明,13905641234,种植;加工
+    51340000MJ00000013,安徽省农学会,SOCIETY,AGRICULTURE,340000,李华,0551-62345678,PLANTING;SCIENCE_POPULARIZATION`,
+  ),
+  'import experts': importCommand(
+    EXPERTS,
+    'S&T experts (科技专家) onto the roster, keyed by your external reference',
+    `  zhuli import experts experts-341524.csv
+  zhuli import experts roster-2018.ndjson --batch 500 --errors rejected.txt
+
+  experts.csv:
+    externalRef,name,title,employerCreditCode,regionCode,specialties,specialtyNote,serviceRegionCodes,contactPhone,email
+    AH-2018-0001,李明,高级农艺师,,341524,种植;加工,茶叶栽培与加工,341524;341522,13905640000,li@example.cn`,
+  ),
   serve: {
     summary: 'run the Zhuli server (configured by environment variables)',
     help: `zhuli serve
@@ -341,7 +361,7 @@ export async function run(argv: string[], io: Io = { out: (t) => process.stdout.
   }
   try {
     const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-    if (parsed.positionals.length && !command.positionals && !['apikey revoke', 'import households', 'import villages'].includes(name)) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
+    if (parsed.positionals.length && !command.positionals && name !== 'apikey revoke' && !name.startsWith('import ')) throw new UsageError(`unexpected argument ${parsed.positionals[0]}`);
     return await command.run(parsed as { values: Record<string, any>; positionals: string[] }, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

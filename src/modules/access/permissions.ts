@@ -34,9 +34,11 @@ export const PERMISSIONS: Record<string, Permission> = {
   'Mutation.createOrganization': { roles: COORDINATORS, scoped: true },
   'Mutation.updateOrganization': { roles: [...COORDINATORS, Role.ORGANIZATION_MANAGER], scoped: true, note: 'coordinators in scope, or the manager of that organization' },
   'Mutation.archiveOrganization': { roles: COORDINATORS, scoped: true },
+  'Mutation.importOrganizations': { roles: COORDINATORS, scoped: true, note: 'rows outside the scope (new region or stored record) are FORBIDDEN row errors' },
   'Mutation.createExpert': { roles: COORDINATORS, scoped: true },
   'Mutation.updateExpert': { roles: [...COORDINATORS, Role.EXPERT], scoped: true, note: 'coordinators in scope, or the expert themself' },
   'Mutation.archiveExpert': { roles: COORDINATORS, scoped: true },
+  'Mutation.importExperts': { roles: COORDINATORS, scoped: true, note: 'rows outside the scope (home region or stored record) are FORBIDDEN row errors' },
   'Mutation.fileExpertRoster': { roles: COORDINATORS, scoped: true },
   'Mutation.registerExpertRoster': { roles: COORDINATORS, scoped: true, note: 'the association the entry was filed with, or above' },
   // Regions.

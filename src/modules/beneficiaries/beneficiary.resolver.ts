@@ -3,7 +3,8 @@ import { PageArgs, type Page } from '../../graphql/connection';
 import { revealOrMask } from '../../graphql/masking';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS } from '../../graphql/principal';
-import { mutation, type UserError } from '../../graphql/user-error';
+import { importPayload, ImportPayload } from '../../graphql/import';
+import { mutation } from '../../graphql/user-error';
 import type { Context } from '../context';
 import { Region } from '../regions/region.entity';
 import { Household } from './household.entity';
@@ -13,7 +14,6 @@ import {
   HouseholdFilter,
   HouseholdOrder,
   ImportHouseholdsInput,
-  ImportPayload,
   ImportPoorVillagesInput,
   PoorVillageConnection,
   PoorVillageFilter,
@@ -22,14 +22,6 @@ import {
   UpdatePoorVillageInput,
   UpdatePoorVillagePayload,
 } from './beneficiary.types';
-import type { ImportResult } from './beneficiary.service';
-
-/** The refused rows' errors are also the payload's userErrors (field paths carry the row index). */
-async function importPayload(input: object, run: () => Promise<ImportResult>): Promise<ImportPayload> {
-  const p = await mutation<ImportPayload>(input, run);
-  const rowErrors: UserError[] = (p.failures ?? []).flatMap((f) => f.errors);
-  return { ...({ created: 0, updated: 0, unchanged: 0, failed: 0, results: [], failures: [] } as Omit<ImportPayload, 'userErrors'>), ...p, userErrors: [...p.userErrors, ...rowErrors] };
-}
 
 @Resolver(() => PoorVillage)
 export class PoorVillageResolver {

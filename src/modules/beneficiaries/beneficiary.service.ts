@@ -2,6 +2,7 @@ import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AuditPort } from '../../db/audit-port';
 import { changed, snapshot } from '../../db/audit-port';
 import { paginate, type Page, type PageArgs } from '../../graphql/connection';
+import { bulkUpsert, columnsOf, ImportBatch, writeBatch, type ImportResult } from '../../graphql/import';
 import { maskIdNumber, maskName } from '../../graphql/masking';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, hasRole, type Actor } from '../../graphql/principal';
@@ -12,16 +13,12 @@ import { isValidIdNumber } from './id-number';
 import { PoorVillage } from './poor-village.entity';
 import {
   HouseholdOrderField,
-  ImportOutcome,
-  MAX_IMPORT_ROWS,
   type HouseholdFilter,
   type HouseholdImportRow,
   type HouseholdOrder,
   type ImportHouseholdsInput,
   type ImportPoorVillagesInput,
-  type ImportRowResult,
   type PoorVillageFilter,
-  type PoorVillageImportRow,
   type UpdateHouseholdInput,
   type UpdatePoorVillageInput,
 } from './beneficiary.types';
@@ -34,34 +31,35 @@ const STATUSES = new Set<string>(Object.values(HouseholdStatus));
 const VILLAGE_FIELDS: Array<keyof PoorVillage> = ['registeredYear', 'exitYear', 'specialty', 'hasRuralTechAssociation', 'hasNewBusinessEntity', 'hasBrand', 'hasEStation'];
 const HOUSEHOLD_FIELDS: Array<keyof Household> = ['villageCode', 'headName', 'headIdNumber', 'size', 'membersAbleToWork', 'povertyCauses', 'status', 'exitYear', 'techniques', 'incomeProjects'];
 
-/** The result of an import batch as the service reports it. */
-export interface ImportResult {
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  results: ImportRowResult[];
-  failures: ImportRowResult[];
-}
-
 /** Audit snapshot of a household (compare these, then mask with `maskedDiff`). */
 export function householdAudit(h: Partial<Household>): Record<string, unknown> {
   return snapshot(h as Household, HOUSEHOLD_FIELDS);
 }
 
-/** The changed fields of two household snapshots, personal data masked (the trail is read by auditors). */
+/** Masks the personal data in an audit snapshot of a household (the trail is read by auditors). */
+export function maskPersonal(side: Record<string, unknown>): void {
+  if ('headName' in side) side.headName = maskName(side.headName as string);
+  if ('headIdNumber' in side) side.headIdNumber = maskIdNumber(side.headIdNumber as string);
+}
+
+/** The changed fields of two household snapshots, personal data masked. */
 export function maskedDiff(before: Record<string, unknown>, after: Record<string, unknown>): { before: Record<string, unknown>; after: Record<string, unknown> } {
   const d = changed(before, after);
-  for (const side of [d.before, d.after]) {
-    if ('headName' in side) side.headName = maskName(side.headName as string);
-    if ('headIdNumber' in side) side.headIdNumber = maskIdNumber(side.headIdNumber as string);
-  }
+  maskPersonal(d.before);
+  maskPersonal(d.after);
   return d;
 }
 
-/** A PostgreSQL array literal of text values ({"a","b"}), for bulk statements that pass arrays as text. */
-export function pgTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+/** Normalized village registration row, ready for the bulk statement. */
+interface VillageRowValues {
+  regionCode: string;
+  registeredYear: number;
+  exitYear: number | null;
+  specialty: string | null;
+  hasRuralTechAssociation: boolean;
+  hasNewBusinessEntity: boolean;
+  hasBrand: boolean;
+  hasEStation: boolean;
 }
 
 /** Normalized household row, ready for the bulk statement. */
@@ -80,49 +78,20 @@ export interface HouseholdRowValues {
 }
 
 /**
- * Bulk upsert of households in ONE statement (unnest of column arrays → INSERT … ON CONFLICT DO UPDATE … WHERE
- * changed): rows that differ get version + 1, identical rows are not written. Only rows whose stored village is
- * inside `scopeLike` (a LIKE pattern) are updated. Returns the registry numbers created and updated.
+ * Bulk upsert of households in ONE statement (`bulkUpsert`): rows that differ get version + 1, identical rows are
+ * not written. Only rows whose stored village is inside `scopeLike` (a LIKE pattern) are updated. Returns the
+ * registry numbers created and updated.
  */
-export async function upsertHouseholds(em: EntityManager | DataSource, rows: HouseholdRowValues[], scopeLike = '%'): Promise<{ created: string[]; updated: string[] }> {
-  if (!rows.length) return { created: [], updated: [] };
-  const cols = {
-    r: [] as string[], v: [] as string[], n: [] as string[], i: [] as string[], s: [] as number[], w: [] as number[],
-    c: [] as string[], st: [] as string[], ey: [] as Array<number | null>, t: [] as string[], p: [] as string[],
-  };
-  for (const x of rows) {
-    cols.r.push(x.registryNumber);
-    cols.v.push(x.villageCode);
-    cols.n.push(x.headName);
-    cols.i.push(x.headIdNumber);
-    cols.s.push(x.size);
-    cols.w.push(x.membersAbleToWork);
-    cols.c.push(`{${x.povertyCauses.join(',')}}`);
-    cols.st.push(x.status);
-    cols.ey.push(x.exitYear);
-    cols.t.push(pgTextArray(x.techniques));
-    cols.p.push(pgTextArray(x.incomeProjects));
-  }
-  const out: Array<{ registryNumber: string; inserted: boolean }> = await em.query(
-    `INSERT INTO household ("registryNumber", "villageCode", "headName", "headIdNumber", size, "membersAbleToWork", "povertyCauses", status, "exitYear", techniques, "incomeProjects")
-     SELECT x.r, x.v, x.n, x.i, x.s, x.w, x.c::poverty_cause[], x.st::household_status, x.ey, x.t::text[], x.p::text[]
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[])
-            AS x(r, v, n, i, s, w, c, st, ey, t, p)
-     ON CONFLICT ("registryNumber") DO UPDATE SET
-       "villageCode" = EXCLUDED."villageCode", "headName" = EXCLUDED."headName", "headIdNumber" = EXCLUDED."headIdNumber",
-       size = EXCLUDED.size, "membersAbleToWork" = EXCLUDED."membersAbleToWork", "povertyCauses" = EXCLUDED."povertyCauses",
-       status = EXCLUDED.status, "exitYear" = EXCLUDED."exitYear", techniques = EXCLUDED.techniques, "incomeProjects" = EXCLUDED."incomeProjects",
-       version = household.version + 1, "updatedAt" = now()
-     WHERE household."villageCode" LIKE $12
-       AND (household."villageCode", household."headName", household."headIdNumber", household.size, household."membersAbleToWork",
-            household."povertyCauses", household.status, household."exitYear", household.techniques, household."incomeProjects")
-           IS DISTINCT FROM
-           (EXCLUDED."villageCode", EXCLUDED."headName", EXCLUDED."headIdNumber", EXCLUDED.size, EXCLUDED."membersAbleToWork",
-            EXCLUDED."povertyCauses", EXCLUDED.status, EXCLUDED."exitYear", EXCLUDED.techniques, EXCLUDED."incomeProjects")
-     RETURNING "registryNumber", (xmax = 0) AS inserted`,
-    [cols.r, cols.v, cols.n, cols.i, cols.s, cols.w, cols.c, cols.st, cols.ey, cols.t, cols.p, scopeLike],
-  );
-  return { created: out.filter((o) => o.inserted).map((o) => o.registryNumber), updated: out.filter((o) => !o.inserted).map((o) => o.registryNumber) };
+export function upsertHouseholds(em: EntityManager | DataSource, rows: HouseholdRowValues[], scopeLike = '%'): Promise<{ created: string[]; updated: string[] }> {
+  return bulkUpsert(em, {
+    table: 'household',
+    key: 'registryNumber',
+    columns: columnsOf(rows, {
+      registryNumber: 'text', villageCode: 'text', headName: 'text', headIdNumber: 'text', size: 'int', membersAbleToWork: 'int',
+      povertyCauses: 'poverty_cause[]', status: 'household_status', exitYear: 'int', techniques: 'text[]', incomeProjects: 'text[]',
+    }),
+    guard: (param, table) => `${table}."villageCode" LIKE ${param(scopeLike)}`,
+  });
 }
 
 /** Shape and rule checks of one household row; returns the normalized values or the row's errors. */
@@ -227,67 +196,51 @@ export class BeneficiaryService {
   /** Bulk upsert of village registrations by village code; also marks the region a registered poor village. */
   async importVillages(actor: Actor, scope: Scope, input: ImportPoorVillagesInput): Promise<ImportResult> {
     requireCoordinator(actor);
-    if (input.rows.length > MAX_IMPORT_ROWS) throw new DomainError(UserErrorCode.LIMIT_EXCEEDED, `At most ${MAX_IMPORT_ROWS} rows per call`, ['input', 'rows']);
-    const results: ImportRowResult[] = input.rows.map((r, index) => ({ index, key: String(r.villageCode ?? ''), outcome: ImportOutcome.FAILED, errors: [] }));
-    const good: Array<{ index: number; row: PoorVillageImportRow }> = [];
-    const seen = new Set<string>();
+    const batch = new ImportBatch<VillageRowValues>(input.rows, (r) => String(r.villageCode ?? ''));
     input.rows.forEach((row, index) => {
-      const errs = results[index].errors;
-      const at = (field: string, message: string, code = UserErrorCode.VALIDATION) => errs.push({ field: ['input', 'rows', String(index), field], message, code });
+      const at = batch.reporter(index);
       if (!VILLAGE_CODE.test(row.villageCode ?? '')) at('villageCode', 'villageCode must be a 12-digit village code');
       if (!Number.isInteger(row.registeredYear) || row.registeredYear < 1986 || row.registeredYear > 2100) at('registeredYear', 'registeredYear must be a year between 1986 and 2100');
       if (row.exitYear != null && (!Number.isInteger(row.exitYear) || row.exitYear < row.registeredYear || row.exitYear > 2100)) at('exitYear', 'exitYear must be a year not before registeredYear');
       if (row.specialty != null && row.specialty.length > 100) at('specialty', 'specialty is at most 100 characters');
-      if (!errs.length && seen.has(row.villageCode)) at('villageCode', `village ${row.villageCode} appears twice in this batch`, UserErrorCode.DUPLICATE);
-      if (!errs.length && !scope.covers(row.villageCode)) at('villageCode', `village ${row.villageCode} is outside your region scope`, UserErrorCode.FORBIDDEN);
-      if (!errs.length) {
-        seen.add(row.villageCode);
-        good.push({ index, row });
-      }
+      if (!batch.failed(index) && !scope.covers(row.villageCode)) at('villageCode', `village ${row.villageCode} is outside your region scope`, UserErrorCode.FORBIDDEN);
+      batch.accept(index, row.villageCode, {
+        regionCode: row.villageCode,
+        registeredYear: row.registeredYear,
+        exitYear: row.exitYear ?? null,
+        specialty: row.specialty?.trim() || null,
+        hasRuralTechAssociation: Boolean(row.hasRuralTechAssociation),
+        hasNewBusinessEntity: Boolean(row.hasNewBusinessEntity),
+        hasBrand: Boolean(row.hasBrand),
+        hasEStation: Boolean(row.hasEStation),
+      }, 'villageCode');
     });
-    const codes = good.map((g) => g.row.villageCode);
+    const codes = batch.good.map((g) => g.values.regionCode);
     const known = new Set<string>(codes.length ? (await this.ds.query(`SELECT code FROM region WHERE code = ANY($1) AND level = 'VILLAGE'`, [codes])).map((r: { code: string }) => r.code) : []);
-    const valid = good.filter((g) => {
-      if (known.has(g.row.villageCode)) return true;
-      results[g.index].errors.push({ field: ['input', 'rows', String(g.index), 'villageCode'], message: `No village with code ${g.row.villageCode}`, code: UserErrorCode.NOT_FOUND });
-      return false;
-    });
-    const outcome = new Map<string, ImportOutcome>();
-    if (valid.length) {
-      await this.ds.transaction(async (em) => {
-        const v = valid.map((g) => g.row);
-        const out: Array<{ regionCode: string; inserted: boolean }> = await em.query(
-          `INSERT INTO poor_village ("regionCode", "registeredYear", "exitYear", specialty, "hasRuralTechAssociation", "hasNewBusinessEntity", "hasBrand", "hasEStation")
-           SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::bool[], $6::bool[], $7::bool[], $8::bool[])
-           ON CONFLICT ("regionCode") DO UPDATE SET "registeredYear" = EXCLUDED."registeredYear", "exitYear" = EXCLUDED."exitYear", specialty = EXCLUDED.specialty,
-             "hasRuralTechAssociation" = EXCLUDED."hasRuralTechAssociation", "hasNewBusinessEntity" = EXCLUDED."hasNewBusinessEntity",
-             "hasBrand" = EXCLUDED."hasBrand", "hasEStation" = EXCLUDED."hasEStation", version = poor_village.version + 1, "updatedAt" = now()
-           WHERE (poor_village."registeredYear", poor_village."exitYear", poor_village.specialty, poor_village."hasRuralTechAssociation", poor_village."hasNewBusinessEntity", poor_village."hasBrand", poor_village."hasEStation")
-                 IS DISTINCT FROM (EXCLUDED."registeredYear", EXCLUDED."exitYear", EXCLUDED.specialty, EXCLUDED."hasRuralTechAssociation", EXCLUDED."hasNewBusinessEntity", EXCLUDED."hasBrand", EXCLUDED."hasEStation")
-           RETURNING "regionCode", (xmax = 0) AS inserted`,
-          [v.map((r) => r.villageCode), v.map((r) => r.registeredYear), v.map((r) => r.exitYear ?? null), v.map((r) => r.specialty?.trim() || null),
-            v.map((r) => Boolean(r.hasRuralTechAssociation)), v.map((r) => Boolean(r.hasNewBusinessEntity)), v.map((r) => Boolean(r.hasBrand)), v.map((r) => Boolean(r.hasEStation))],
-        );
-        for (const o of out) outcome.set(o.regionCode, o.inserted ? ImportOutcome.CREATED : ImportOutcome.UPDATED);
-        if (!out.length) return;
-        // Keep the region's designation in step with the registration (the same years).
-        await em.query(
+    for (const g of batch.good) if (!known.has(g.values.regionCode)) batch.fail(g.index, 'villageCode', `No village with code ${g.values.regionCode}`, UserErrorCode.NOT_FOUND);
+    const valid = batch.good.map((g) => g.values);
+    if (!valid.length) return batch.settle({ created: [], updated: [] });
+    const done = await writeBatch(this.ds, this.audit, actor, {
+      operation: 'importPoorVillages',
+      entityType: 'PoorVillageImport',
+      idempotencyKey: input.idempotencyKey,
+      regionCodes: valid.map((v) => v.regionCode),
+      upsert: (em) =>
+        bulkUpsert(em, {
+          table: 'poor_village',
+          key: 'regionCode',
+          columns: columnsOf(valid, { regionCode: 'text', registeredYear: 'int', exitYear: 'int', specialty: 'text', hasRuralTechAssociation: 'bool', hasNewBusinessEntity: 'bool', hasBrand: 'bool', hasEStation: 'bool' }),
+        }),
+      // Keep the region's designation in step with the registration (the same years).
+      after: (em, out) =>
+        em.query(
           `UPDATE region r SET "povertyDesignation" = 'POOR_VILLAGE', "designatedYear" = p."registeredYear", "povertyExitYear" = p."exitYear", version = r.version + 1, "updatedAt" = now()
              FROM poor_village p WHERE p."regionCode" = r.code AND r.code = ANY($1)
               AND (r."povertyDesignation", r."designatedYear", r."povertyExitYear") IS DISTINCT FROM ('POOR_VILLAGE'::poverty_designation, p."registeredYear", p."exitYear")`,
-          [out.map((o) => o.regionCode)],
-        );
-        await this.audit.record(em, actor, {
-          operation: 'importPoorVillages',
-          entityType: 'PoorVillageImport',
-          entityId: input.idempotencyKey ?? actor.requestId,
-          regionCode: commonRegion(out.map((o) => o.regionCode), actor),
-          after: { created: out.filter((o) => o.inserted).map((o) => o.regionCode), updated: out.filter((o) => !o.inserted).map((o) => o.regionCode) },
-        });
-      });
-    }
-    for (const g of valid) results[g.index].outcome = outcome.get(g.row.villageCode) ?? ImportOutcome.UNCHANGED;
-    return summarize(results);
+          [[...out.created, ...out.updated]],
+        ),
+    });
+    return batch.settle(done);
   }
 
   /**
@@ -297,66 +250,38 @@ export class BeneficiaryService {
    */
   async importHouseholds(actor: Actor, scope: Scope, input: ImportHouseholdsInput): Promise<ImportResult> {
     requireCoordinator(actor);
-    if (input.rows.length > MAX_IMPORT_ROWS) throw new DomainError(UserErrorCode.LIMIT_EXCEEDED, `At most ${MAX_IMPORT_ROWS} rows per call`, ['input', 'rows']);
-    const results: ImportRowResult[] = input.rows.map((r, index) => ({ index, key: String(r.registryNumber ?? '').trim().toUpperCase(), outcome: ImportOutcome.FAILED, errors: [] }));
-    let good: Array<{ index: number; values: HouseholdRowValues }> = [];
-    const seen = new Set<string>();
+    const batch = new ImportBatch<HouseholdRowValues>(input.rows, (r) => String(r.registryNumber ?? '').trim().toUpperCase());
     input.rows.forEach((row, index) => {
       const { values, errors } = checkHouseholdRow(row, index);
-      const fail = (field: string, message: string, code: UserErrorCode) => results[index].errors.push({ field: ['input', 'rows', String(index), field], message, code });
-      if (!values) results[index].errors.push(...errors);
-      else if (seen.has(values.registryNumber)) fail('registryNumber', `registry number ${values.registryNumber} appears twice in this batch`, UserErrorCode.DUPLICATE);
-      else if (!scope.covers(values.villageCode)) fail('villageCode', `village ${values.villageCode} is outside your region scope`, UserErrorCode.FORBIDDEN);
-      else {
-        seen.add(values.registryNumber);
-        good.push({ index, values });
-      }
+      if (!values) return batch.results[index].errors.push(...errors);
+      if (!scope.covers(values.villageCode)) batch.fail(index, 'villageCode', `village ${values.villageCode} is outside your region scope`, UserErrorCode.FORBIDDEN);
+      batch.accept(index, values.registryNumber, values, 'registryNumber');
     });
-    if (good.length) {
-      const villages = [...new Set(good.map((g) => g.values.villageCode))];
-      const known = new Set<string>((await this.ds.query(`SELECT code FROM region WHERE code = ANY($1) AND level = 'VILLAGE'`, [villages])).map((r: { code: string }) => r.code));
-      const existing = new Map<string, Household>();
-      const rows: Household[] = await this.ds.getRepository(Household).createQueryBuilder('h').where('h.registryNumber = ANY(:nums)', { nums: good.map((g) => g.values.registryNumber) }).getMany();
-      for (const h of rows) existing.set(h.registryNumber, h);
-      good = good.filter(({ index, values }) => {
-        const fail = (field: string, message: string, code: UserErrorCode) => results[index].errors.push({ field: ['input', 'rows', String(index), field], message, code });
-        const old = existing.get(values.registryNumber);
-        if (!known.has(values.villageCode)) fail('villageCode', `No village with code ${values.villageCode}`, UserErrorCode.NOT_FOUND);
-        else if (old && !scope.covers(old.villageCode)) fail('registryNumber', `household ${values.registryNumber} is registered outside your region scope`, UserErrorCode.FORBIDDEN);
-        else return true;
-        return false;
-      });
-      if (good.length) {
-        const done = await this.ds.transaction(async (em) => {
-          const r = await upsertHouseholds(em, good.map((g) => g.values), scope.prefix === '' ? '%' : `${scope.prefix}%`);
-          if (r.created.length || r.updated.length) {
-            const byNumber = new Map(good.map((g) => [g.values.registryNumber, g.values]));
-            const before: Record<string, unknown> = {};
-            const after: Record<string, unknown> = { created: r.created };
-            const updated: Record<string, unknown> = {};
-            for (const n of r.updated) {
-              const d = maskedDiff(householdAudit(existing.get(n) as Household), householdAudit(byNumber.get(n) as unknown as Household));
-              before[n] = d.before;
-              updated[n] = d.after;
-            }
-            after.updated = updated;
-            await this.audit.record(em, actor, {
-              operation: 'importHouseholds',
-              entityType: 'HouseholdImport',
-              entityId: input.idempotencyKey ?? actor.requestId,
-              regionCode: commonRegion(good.map((g) => g.values.villageCode), actor),
-              before: { updated: before },
-              after,
-            });
-          }
-          return r;
-        });
-        const created = new Set(done.created);
-        const updated = new Set(done.updated);
-        for (const g of good) results[g.index].outcome = created.has(g.values.registryNumber) ? ImportOutcome.CREATED : updated.has(g.values.registryNumber) ? ImportOutcome.UPDATED : ImportOutcome.UNCHANGED;
-      }
+    if (!batch.good.length) return batch.settle({ created: [], updated: [] });
+    const villages = [...new Set(batch.good.map((g) => g.values.villageCode))];
+    const known = new Set<string>((await this.ds.query(`SELECT code FROM region WHERE code = ANY($1) AND level = 'VILLAGE'`, [villages])).map((r: { code: string }) => r.code));
+    const existing = new Map<string, Household>();
+    const rows: Household[] = await this.ds.getRepository(Household).createQueryBuilder('h').where('h.registryNumber = ANY(:nums)', { nums: batch.good.map((g) => g.values.registryNumber) }).getMany();
+    for (const h of rows) existing.set(h.registryNumber, h);
+    for (const { index, values } of batch.good) {
+      const old = existing.get(values.registryNumber);
+      if (!known.has(values.villageCode)) batch.fail(index, 'villageCode', `No village with code ${values.villageCode}`, UserErrorCode.NOT_FOUND);
+      else if (old && !scope.covers(old.villageCode)) batch.fail(index, 'registryNumber', `household ${values.registryNumber} is registered outside your region scope`, UserErrorCode.FORBIDDEN);
     }
-    return summarize(results);
+    const good = batch.good.map((g) => g.values);
+    if (!good.length) return batch.settle({ created: [], updated: [] });
+    const byNumber = new Map(good.map((g) => [g.registryNumber, g]));
+    const done = await writeBatch(this.ds, this.audit, actor, {
+      operation: 'importHouseholds',
+      entityType: 'HouseholdImport',
+      idempotencyKey: input.idempotencyKey,
+      regionCodes: good.map((g) => g.villageCode),
+      upsert: (em) => upsertHouseholds(em, good, scope.prefix === '' ? '%' : `${scope.prefix}%`),
+      stored: (n) => householdAudit(existing.get(n) as Household),
+      imported: (n) => householdAudit(byNumber.get(n) as unknown as Household),
+      mask: maskPersonal,
+    });
+    return batch.settle(done);
   }
 
   async updateVillage(actor: Actor, scope: Scope, input: UpdatePoorVillageInput): Promise<PoorVillage> {
@@ -416,19 +341,6 @@ export class BeneficiaryService {
 
 function requireCoordinator(actor: Actor): void {
   if (!hasRole(actor.principal, ...COORDINATORS)) throw new DomainError(UserErrorCode.FORBIDDEN, 'Only association coordinators maintain the beneficiary registry');
-}
-
-/** The county all codes share (audit region of a batch), else the caller's own region. */
-function commonRegion(codes: string[], actor: Actor): string | null {
-  const counties = new Set(codes.map((c) => c.slice(0, 6)));
-  if (counties.size === 1) return [...counties][0];
-  const r = actor.principal.regionCode;
-  return r && r !== '000000' ? r : null;
-}
-
-function summarize(results: ImportRowResult[]): ImportResult {
-  const count = (o: ImportOutcome) => results.filter((r) => r.outcome === o).length;
-  return { created: count(ImportOutcome.CREATED), updated: count(ImportOutcome.UPDATED), unchanged: count(ImportOutcome.UNCHANGED), failed: count(ImportOutcome.FAILED), results, failures: results.filter((r) => r.outcome === ImportOutcome.FAILED) };
 }
 
 function applyHouseholdFilter(qb: SelectQueryBuilder<Household>, f: HouseholdFilter | null | undefined): void {

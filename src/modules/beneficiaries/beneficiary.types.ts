@@ -1,16 +1,14 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsEnum, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { ImportInput, MAX_IMPORT_ROWS } from '../../graphql/import';
+import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsEnum, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
-import { Payload, UserError } from '../../graphql/user-error';
+import { Payload } from '../../graphql/user-error';
 import { OrderDirection } from '../regions/region.types';
 import { Household, HouseholdStatus, MAX_HOUSEHOLD_LIST, PovertyCause } from './household.entity';
 import { PoorVillage } from './poor-village.entity';
 
 export const PoorVillageConnection = ConnectionType(PoorVillage, 'PoorVillage', 'registered poor villages (建档立卡贫困村)');
 export const HouseholdConnection = ConnectionType(Household, 'Household', 'registered poor households (建档立卡贫困户)');
-
-/** Most rows one import call accepts. */
-export const MAX_IMPORT_ROWS = 1000;
 
 const IfSent = () => ValidateIf((_o, v) => v !== undefined);
 const IfPresent = () => ValidateIf((_o, v) => v !== undefined && v !== null);
@@ -83,15 +81,7 @@ export class PoorVillageImportRow {
 }
 
 @InputType({ description: `A batch of village registrations (at most ${MAX_IMPORT_ROWS} rows); upserted by village code` })
-export class ImportPoorVillagesInput {
-  @Field(() => [PoorVillageImportRow], { description: `The rows (at most ${MAX_IMPORT_ROWS}); bad rows are reported, good rows kept` })
-  @ArrayMaxSize(MAX_IMPORT_ROWS)
-  rows: PoorVillageImportRow[];
-  @Field(() => String, { nullable: true, description: 'Client key of this batch, recorded in the audit trail; re-sending the same rows is a no-op anyway' })
-  @IsOptional()
-  @MaxLength(80)
-  idempotencyKey?: string | null;
-}
+export class ImportPoorVillagesInput extends ImportInput(PoorVillageImportRow, 'village registrations', 'village code') {}
 
 /** One household row of `importHouseholds` (checked row by row by the service, so one bad row never aborts the batch). */
 @InputType({ description: 'One registered poor household (建档立卡贫困户) to create or update, keyed by its registry number' })
@@ -121,61 +111,7 @@ export class HouseholdImportRow {
 }
 
 @InputType({ description: `A batch of households (at most ${MAX_IMPORT_ROWS} rows); upserted by registry number` })
-export class ImportHouseholdsInput {
-  @Field(() => [HouseholdImportRow], { description: `The rows (at most ${MAX_IMPORT_ROWS}); bad rows are reported with their index, good rows kept` })
-  @ArrayMaxSize(MAX_IMPORT_ROWS)
-  rows: HouseholdImportRow[];
-  @Field(() => String, { nullable: true, description: 'Client key of this batch, recorded in the audit trail; re-sending the same rows is a no-op anyway' })
-  @IsOptional()
-  @MaxLength(80)
-  idempotencyKey?: string | null;
-}
-
-/** What happened to one imported row. */
-export enum ImportOutcome {
-  CREATED = 'CREATED',
-  UPDATED = 'UPDATED',
-  UNCHANGED = 'UNCHANGED',
-  FAILED = 'FAILED',
-}
-registerEnumType(ImportOutcome, {
-  name: 'ImportOutcome',
-  description: 'What an import did with one row',
-  valuesConfig: {
-    CREATED: { description: 'A new record was created' },
-    UPDATED: { description: 'An existing record changed (its version went up)' },
-    UNCHANGED: { description: 'The record already held exactly these values (no write)' },
-    FAILED: { description: 'The row was refused; see its errors' },
-  },
-});
-
-@ObjectType({ description: 'The result of one imported row' })
-export class ImportRowResult {
-  @Field(() => Int, { description: 'Index of the row in input.rows (0-based)' })
-  index: number;
-  @Field({ description: 'Key of the row: registry number (households) or village code (villages)' })
-  key: string;
-  @Field(() => ImportOutcome, { description: 'What happened' })
-  outcome: ImportOutcome;
-  @Field(() => [UserError], { description: 'Why the row was refused (field paths start with input.rows.<index>)' })
-  errors: UserError[];
-}
-
-@ObjectType({ description: 'Result of an import batch: counts, the result of every row, and the errors of the refused rows (also in userErrors)' })
-export class ImportPayload extends Payload {
-  @Field(() => Int, { description: 'Rows that created a record' })
-  created: number;
-  @Field(() => Int, { description: 'Rows that changed a record' })
-  updated: number;
-  @Field(() => Int, { description: 'Rows identical to the stored record (no-op)' })
-  unchanged: number;
-  @Field(() => Int, { description: 'Rows refused' })
-  failed: number;
-  @Field(() => [ImportRowResult], { description: 'One result per input row, in input order' })
-  results: ImportRowResult[];
-  @Field(() => [ImportRowResult], { description: 'Only the refused rows' })
-  failures: ImportRowResult[];
-}
+export class ImportHouseholdsInput extends ImportInput(HouseholdImportRow, 'households', 'registry number') {}
 
 @InputType({ description: 'Changes to a registered poor village; omitted fields stay unchanged' })
 export class UpdatePoorVillageInput {

@@ -27,6 +27,7 @@ registerEnumType(ExpertRosterStatus, {
 @Index('expert_region_idx', ['regionCode', 'id'])
 @Index('expert_employer_idx', ['employerId', 'name'])
 @Index('expert_roster_idx', ['rosterStatus', 'regionCode'])
+@Index('expert_external_ref_unique', ['externalRef'], { unique: true })
 // GIN pg_trgm index on name for `nameContains` (ILIKE); created by hand in the migration, which TypeORM cannot express.
 @Index('expert_name_trgm_idx', { synchronize: false })
 export class Expert {
@@ -41,6 +42,10 @@ export class Expert {
 
   @PrimaryGeneratedColumn('uuid')
   id: string;
+
+  @Field(() => String, { nullable: true, description: 'Reference of the expert in the system that imports them (外部编号), unique; the key of importExperts' })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  externalRef: string | null;
 
   @Field({ description: 'Full name (姓名)' })
   @Column({ type: 'varchar', length: 50 })

@@ -3,6 +3,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolve
 import { PageArgs, type Page } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, Role } from '../../graphql/principal';
+import { importPayload, ImportPayload } from '../../graphql/import';
 import { mutation } from '../../graphql/user-error';
 import { revealOrMask } from '../../graphql/masking';
 import type { Context } from '../context';
@@ -19,6 +20,7 @@ import {
   ExpertOrder,
   ExpertRosterInput,
   FileExpertRosterPayload,
+  ImportExpertsInput,
   RegisterExpertRosterPayload,
   UpdateExpertInput,
   UpdateExpertPayload,
@@ -76,6 +78,12 @@ export class ExpertResolver {
   @Mutation(() => CreateExpertPayload, { description: 'Enter an S&T expert on the roster as DRAFT (coordinators, home region inside their scope)' })
   createExpert(@Arg('input', { description: 'The expert to enter' }) input: CreateExpertInput, @Ctx() ctx: Context): Promise<CreateExpertPayload> {
     return idempotent(ctx, 'createExpert', input, () => mutation(input, async () => ({ expert: await ctx.services.experts.create(ctx.actor, ctx.scope, input) })));
+  }
+
+  @Authorized(...COORDINATORS)
+  @Mutation(() => ImportPayload, { description: 'Enter or update up to 1,000 S&T experts (coordinators, home regions inside their scope); idempotent upsert by external reference: bad rows reported with their index, good rows kept, identical rows unchanged; new experts are DRAFT on the roster' })
+  importExperts(@Arg('input', { description: 'The rows and an optional idempotency key' }) input: ImportExpertsInput, @Ctx() ctx: Context): Promise<ImportPayload> {
+    return importPayload(input, () => ctx.services.experts.importExperts(ctx.actor, ctx.scope, input));
   }
 
   @Authorized(...COORDINATORS, Role.EXPERT)

@@ -6,16 +6,25 @@ import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, hasRole, Role, type Actor } from '../../graphql/principal';
 import { regionPrefix, type Scope } from '../../graphql/scope';
 import { DomainError, UserErrorCode } from '../../graphql/user-error';
+import { bulkUpsert, columnsOf, ImportBatch, writeBatch, type ImportResult } from '../../graphql/import';
 import { RegistryStatus } from '../organizations/organization.entity';
-import { registrySort, throwAll, type OrganizationService } from '../organizations/organization.service';
+import { REGION_CODE } from '../organizations/organization.types';
+import { ServiceCategory } from '../organizations/service-category';
+import { isValidCreditCode, PHONE_PATTERN } from '../organizations/validators';
+import { activeInScope, registrySort, throwAll, type OrganizationService } from '../organizations/organization.service';
 import { ancestorCodes, escapeLike, type RegionService } from '../regions/region.service';
 import { Expert, ExpertRosterStatus } from './expert.entity';
-import type { ArchiveExpertInput, CreateExpertInput, ExpertFilter, ExpertOrder, ExpertRosterInput, UpdateExpertInput } from './expert.types';
+import { MAX_SERVICE_REGIONS, type ArchiveExpertInput, type CreateExpertInput, type ExpertFilter, type ExpertImportRow, type ExpertOrder, type ExpertRosterInput, type ImportExpertsInput, type UpdateExpertInput } from './expert.types';
 
 const AUDITED: Array<keyof Expert> = [
-  'name', 'title', 'employerId', 'regionCode', 'specialties', 'specialtyNote', 'serviceRegionCodes', 'contactPhone', 'email',
+  'externalRef', 'name', 'title', 'employerId', 'regionCode', 'specialties', 'specialtyNote', 'serviceRegionCodes', 'contactPhone', 'email',
   'rosterStatus', 'rosterFiledBy', 'rosterFiledAt', 'rosterFiledWithCode', 'rosterRegisteredBy', 'rosterRegisteredAt', 'status', 'archivedAt', 'archiveReason',
 ];
+/** The fields an import sets (and compares). */
+const IMPORTED: Array<keyof Expert> = ['externalRef', 'name', 'title', 'employerId', 'regionCode', 'specialties', 'specialtyNote', 'serviceRegionCodes', 'contactPhone', 'email'];
+const EXTERNAL_REF = /^[A-Za-z0-9._:/-]{1,64}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const CATEGORIES = new Set<string>(Object.values(ServiceCategory));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Region code of 中国科协 (the national association), with which province-level rosters are filed. */
@@ -177,6 +186,70 @@ export class ExpertService {
     });
   }
 
+  /**
+   * Bulk upsert of experts by external reference: every row checked on its own (shape, phone, regions that exist,
+   * home region in scope, an employer registered by credit code and ACTIVE; an existing expert must be in scope
+   * and ACTIVE), then ONE set-based upsert and one audit event in a transaction. New experts are DRAFT on the
+   * roster; an update never touches the roster status. Identical rows are not written (UNCHANGED).
+   */
+  async importExperts(actor: Actor, scope: Scope, input: ImportExpertsInput): Promise<ImportResult> {
+    if (!hasRole(actor.principal, ...COORDINATORS)) throw new DomainError(UserErrorCode.FORBIDDEN, 'Only association coordinators import experts');
+    const batch = new ImportBatch<ExpertRowValues>(input.rows, (r) => String(r.externalRef ?? '').trim());
+    const employerCodes = new Map<number, string>();
+    input.rows.forEach((row, index) => {
+      const checked = checkExpertRow(row, batch.reporter(index));
+      if (batch.failed(index)) return;
+      if (!scope.covers(checked.values.regionCode)) batch.fail(index, 'regionCode', `Region ${checked.values.regionCode} is outside your region scope`, UserErrorCode.FORBIDDEN);
+      if (checked.employerCreditCode) employerCodes.set(index, checked.employerCreditCode);
+      batch.accept(index, checked.values.externalRef, checked.values, 'externalRef');
+    });
+    if (!batch.good.length) return batch.settle({ created: [], updated: [] });
+    const codes = [...new Set(batch.good.flatMap((g) => [g.values.regionCode, ...g.values.serviceRegionCodes]))];
+    const found = new Set((await this.regions.byCodes(codes)).filter((r) => r !== null).map((r) => r.code));
+    const employers = new Map((await this.organizations.byCreditCodesAnywhere([...new Set(employerCodes.values())])).map((o) => [o.creditCode, o]));
+    const existing = new Map<string, Expert>();
+    const stored: Expert[] = await this.ds.getRepository(Expert).createQueryBuilder('e').where('e.externalRef = ANY(:refs)', { refs: batch.good.map((g) => g.values.externalRef) }).getMany();
+    for (const e of stored) existing.set(e.externalRef as string, e);
+    for (const { index, values } of batch.good) {
+      const fail = batch.reporter(index);
+      if (!found.has(values.regionCode)) fail('regionCode', `No region with code ${values.regionCode}`, UserErrorCode.NOT_FOUND);
+      values.serviceRegionCodes.forEach((c) => found.has(c) || fail('serviceRegionCodes', `No region with code ${c}`, UserErrorCode.NOT_FOUND));
+      const code = employerCodes.get(index);
+      if (code) {
+        // Employers may lie outside the caller's scope (a county's expert from a provincial university).
+        const employer = employers.get(code);
+        if (!employer) fail('employerCreditCode', `No organization with credit code ${code}`, UserErrorCode.NOT_FOUND);
+        else if (employer.status === RegistryStatus.ARCHIVED) fail('employerCreditCode', `The employer ${code} is ARCHIVED`, UserErrorCode.INVALID_STATE);
+        else values.employerId = employer.id;
+      }
+      const old = existing.get(values.externalRef);
+      if (old && !scope.covers(old.regionCode)) fail('externalRef', `Expert ${values.externalRef} is registered outside your region scope`, UserErrorCode.FORBIDDEN);
+      else if (old?.status === RegistryStatus.ARCHIVED) fail('externalRef', `Expert ${values.externalRef} is ARCHIVED and cannot be changed`, UserErrorCode.INVALID_STATE);
+    }
+    const good = batch.good.map((g) => g.values);
+    if (!good.length) return batch.settle({ created: [], updated: [] });
+    const byRef = new Map(good.map((g) => [g.externalRef, g]));
+    const done = await writeBatch(this.ds, this.audit, actor, {
+      operation: 'importExperts',
+      entityType: 'ExpertImport',
+      idempotencyKey: input.idempotencyKey,
+      regionCodes: good.map((g) => g.regionCode),
+      upsert: (em) =>
+        bulkUpsert(em, {
+          table: 'expert',
+          key: 'externalRef',
+          columns: columnsOf(good, {
+            externalRef: 'text', name: 'text', title: 'text', employerId: 'uuid', regionCode: 'text', specialties: 'service_category[]', specialtyNote: 'text',
+            serviceRegionCodes: 'text[]', contactPhone: 'text', email: 'text',
+          }),
+          guard: activeInScope(scope),
+        }),
+      stored: (k) => snapshot(existing.get(k) as Expert, IMPORTED),
+      imported: (k) => snapshot(byRef.get(k) as unknown as Expert, IMPORTED),
+    });
+    return batch.settle(done);
+  }
+
   /** Locks the expert, lets `apply` check and change it, saves and audits — all in one transaction. */
   private transition(actor: Actor, operation: string, id: string, apply: (e: Expert) => void): Promise<Expert> {
     return this.ds.transaction(async (em) => {
@@ -246,4 +319,44 @@ function applyFilter(qb: SelectQueryBuilder<Expert>, filter: ExpertFilter | null
     else qb.andWhere('FALSE');
   }
   if (filter.nameContains) qb.andWhere('e.name ILIKE :name', { name: `%${escapeLike(filter.nameContains)}%` });
+  if (filter.externalRef != null) qb.andWhere('e.externalRef = :externalRef', { externalRef: filter.externalRef.trim() });
+}
+
+/** Normalized expert row, ready for the bulk statement (`employerId` is resolved from the credit code). */
+interface ExpertRowValues {
+  externalRef: string;
+  name: string;
+  title: string | null;
+  employerId: string | null;
+  regionCode: string;
+  specialties: ServiceCategory[];
+  specialtyNote: string | null;
+  serviceRegionCodes: string[];
+  contactPhone: string;
+  email: string | null;
+}
+
+/** Shape checks of one expert row: reports each problem through `fail`, returns the normalized values and the employer's credit code. */
+function checkExpertRow(row: ExpertImportRow, fail: (field: string, message: string) => void): { values: ExpertRowValues; employerCreditCode: string | null } {
+  const externalRef = String(row.externalRef ?? '').trim();
+  if (!EXTERNAL_REF.test(externalRef)) fail('externalRef', 'externalRef must be 1–64 letters, digits or . _ : / -');
+  const name = String(row.name ?? '').trim();
+  if (name.length < 2 || name.length > 50) fail('name', 'name must be 2–50 characters');
+  const title = row.title?.trim() || null;
+  if (title && title.length > 100) fail('title', 'title is at most 100 characters');
+  const employerCreditCode = row.employerCreditCode?.trim().toUpperCase() || null;
+  if (employerCreditCode && !isValidCreditCode(employerCreditCode)) fail('employerCreditCode', 'employerCreditCode must be a unified social credit code with a valid check character');
+  const regionCode = String(row.regionCode ?? '').trim();
+  if (!REGION_CODE.test(regionCode)) fail('regionCode', 'regionCode must be a 6, 9 or 12 digit division code');
+  const specialties = [...new Set(row.specialties ?? [])];
+  if (!specialties.length || specialties.some((c) => !CATEGORIES.has(c))) fail('specialties', 'specialties needs at least one known category');
+  const specialtyNote = row.specialtyNote?.trim() || null;
+  if (specialtyNote && specialtyNote.length > 2000) fail('specialtyNote', 'specialtyNote is at most 2,000 characters');
+  const serviceRegionCodes = [...new Set((row.serviceRegionCodes ?? []).map((c) => String(c).trim()).filter(Boolean))];
+  if (serviceRegionCodes.length > MAX_SERVICE_REGIONS || serviceRegionCodes.some((c) => !REGION_CODE.test(c))) fail('serviceRegionCodes', `at most ${MAX_SERVICE_REGIONS} service regions, each a 6, 9 or 12 digit division code`);
+  const contactPhone = String(row.contactPhone ?? '').trim();
+  if (!PHONE_PATTERN.test(contactPhone)) fail('contactPhone', 'contactPhone must be a mainland mobile number (13812345678) or a landline with area code (0551-12345678)');
+  const email = row.email?.trim() || null;
+  if (email && (email.length > 200 || !EMAIL.test(email))) fail('email', 'email must be an e-mail address');
+  return { values: { externalRef, name, title, employerId: null, regionCode, specialties, specialtyNote, serviceRegionCodes, contactPhone, email }, employerCreditCode };
 }

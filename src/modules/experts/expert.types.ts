@@ -2,6 +2,7 @@ import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ArrayMaxSize, ArrayMinSize, IsEmail, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf, Length } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
+import { ImportInput, MAX_IMPORT_ROWS } from '../../graphql/import';
 import { Payload } from '../../graphql/user-error';
 import { OrderDirection } from '../regions/region.types';
 import { RegistryStatus } from '../organizations/organization.entity';
@@ -34,6 +35,8 @@ export class ExpertFilter {
   employerId?: string | null;
   @Field(() => String, { nullable: true, description: 'Name contains this text, case-insensitive' })
   nameContains?: string | null;
+  @Field(() => String, { nullable: true, description: 'Only the expert with this external reference (外部编号, the key of importExperts)' })
+  externalRef?: string | null;
 }
 
 @InputType({ description: 'Ordering of experts' })
@@ -228,3 +231,31 @@ export class RegisterExpertRosterPayload extends Payload {
   @Field(() => Expert, { nullable: true, description: 'The expert, now REGISTERED' })
   expert?: Expert | null;
 }
+
+/** One expert row of `importExperts` (checked row by row by the service, so one bad row never aborts the batch). */
+@InputType({ description: 'One S&T expert (科技专家) to enter on the roster or update, keyed by an external reference from the importing system' })
+export class ExpertImportRow {
+  @Field({ description: 'External reference (外部编号): 1–64 letters, digits and . _ : / -; unique, the key of the row' })
+  externalRef: string;
+  @Field({ description: 'Full name (姓名), 2–50 characters' })
+  name: string;
+  @Field(() => String, { nullable: true, description: 'Professional title (职称)' })
+  title?: string | null;
+  @Field(() => String, { nullable: true, description: 'Unified social credit code of the employing organization (工作单位), which must be registered; omit for none' })
+  employerCreditCode?: string | null;
+  @Field({ description: 'Home region code (所在地区); must be inside your scope' })
+  regionCode: string;
+  @Field(() => [ServiceCategory], { description: 'Specialties (专业领域), at least one' })
+  specialties: ServiceCategory[];
+  @Field(() => String, { nullable: true, description: 'Free-text specialty note (专业特长), at most 2,000 characters' })
+  specialtyNote?: string | null;
+  @Field(() => [String], { nullable: true, description: `Codes of the regions served (服务地区), at most ${MAX_SERVICE_REGIONS}` })
+  serviceRegionCodes?: string[] | null;
+  @Field({ description: 'Contact phone (联系电话): mobile 1xxxxxxxxxx or landline 0551-12345678 (personal data)' })
+  contactPhone: string;
+  @Field(() => String, { nullable: true, description: 'E-mail address (电子邮箱, personal data)' })
+  email?: string | null;
+}
+
+@InputType({ description: `A batch of S&T experts (at most ${MAX_IMPORT_ROWS} rows); upserted by external reference; new experts enter the roster as DRAFT` })
+export class ImportExpertsInput extends ImportInput(ExpertImportRow, 'experts', 'external reference') {}

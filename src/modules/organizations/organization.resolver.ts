@@ -3,6 +3,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolve
 import { PageArgs, type Page } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, Role } from '../../graphql/principal';
+import { importPayload, ImportPayload } from '../../graphql/import';
 import { mutation } from '../../graphql/user-error';
 import type { Context } from '../context';
 import { Region } from '../regions/region.entity';
@@ -12,6 +13,7 @@ import {
   ArchiveOrganizationPayload,
   CreateOrganizationInput,
   CreateOrganizationPayload,
+  ImportOrganizationsInput,
   OrganizationConnection,
   OrganizationFilter,
   OrganizationOrder,
@@ -48,6 +50,12 @@ export class OrganizationResolver {
   @Mutation(() => CreateOrganizationPayload, { description: 'Register an S&T organization (coordinators, inside their region scope)' })
   createOrganization(@Arg('input', { description: 'The organization to register' }) input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<CreateOrganizationPayload> {
     return idempotent(ctx, 'createOrganization', input, () => mutation(input, async () => ({ organization: await ctx.services.organizations.create(ctx.actor, ctx.scope, input) })));
+  }
+
+  @Authorized(...COORDINATORS)
+  @Mutation(() => ImportPayload, { description: 'Register or update up to 1,000 S&T organizations (coordinators, regions inside their scope); idempotent upsert by unified social credit code: bad rows reported with their index, good rows kept, identical rows unchanged' })
+  importOrganizations(@Arg('input', { description: 'The rows and an optional idempotency key' }) input: ImportOrganizationsInput, @Ctx() ctx: Context): Promise<ImportPayload> {
+    return importPayload(input, () => ctx.services.organizations.importOrganizations(ctx.actor, ctx.scope, input));
   }
 
   @Authorized(...COORDINATORS, Role.ORGANIZATION_MANAGER)

@@ -6,12 +6,19 @@ import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, hasRole, Role, type Actor } from '../../graphql/principal';
 import { regionPrefix, type Scope } from '../../graphql/scope';
 import { DomainError, UserErrorCode } from '../../graphql/user-error';
-import type { Region } from '../regions/region.entity';
+import { RegionLevel, type Region } from '../regions/region.entity';
 import { escapeLike, type RegionService } from '../regions/region.service';
-import { Organization, OrganizationType, RegistryStatus } from './organization.entity';
-import { RegistryOrderField, type ArchiveOrganizationInput, type CreateOrganizationInput, type OrganizationFilter, type OrganizationOrder, type UpdateOrganizationInput } from './organization.types';
+import { bulkUpsert, columnsOf, ImportBatch, writeBatch, type ImportResult } from '../../graphql/import';
+import { Organization, OrganizationType, RegistryStatus, SocietyDiscipline } from './organization.entity';
+import { ServiceCategory } from './service-category';
+import { isValidCreditCode, PHONE_PATTERN } from './validators';
+import { REGION_CODE, RegistryOrderField, type ArchiveOrganizationInput, type CreateOrganizationInput, type ImportOrganizationsInput, type OrganizationFilter, type OrganizationImportRow, type OrganizationOrder, type UpdateOrganizationInput } from './organization.types';
 
 const AUDITED: Array<keyof Organization> = ['name', 'type', 'societyDiscipline', 'regionCode', 'level', 'creditCode', 'contactName', 'contactPhone', 'serviceCategories', 'status', 'archivedAt', 'archiveReason'];
+/** The fields an import sets (and compares). */
+const IMPORTED: Array<keyof Organization> = ['name', 'type', 'societyDiscipline', 'regionCode', 'level', 'creditCode', 'contactName', 'contactPhone', 'serviceCategories'];
+const TYPES = new Set<string>(Object.values(OrganizationType));
+const CATEGORIES = new Set<string>(Object.values(ServiceCategory));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Throws the first of several domain errors, carrying the rest. */
@@ -163,6 +170,59 @@ export class OrganizationService {
     });
   }
 
+  /** Organizations by unified social credit code, regardless of scope (references from other areas' imports). */
+  async byCreditCodesAnywhere(codes: readonly string[]): Promise<Organization[]> {
+    return codes.length ? this.ds.getRepository(Organization).createQueryBuilder('o').where('o.creditCode = ANY(:codes)', { codes: [...codes] }).getMany() : [];
+  }
+
+  /**
+   * Bulk upsert of organizations by unified social credit code: every row checked on its own (shape, checksum,
+   * discipline, phone, a region that exists and is in scope; an existing record must be in scope and ACTIVE),
+   * then ONE set-based upsert and one audit event in a transaction. Identical rows are not written (UNCHANGED).
+   */
+  async importOrganizations(actor: Actor, scope: Scope, input: ImportOrganizationsInput): Promise<ImportResult> {
+    if (!hasRole(actor.principal, ...COORDINATORS)) throw new DomainError(UserErrorCode.FORBIDDEN, 'Only association coordinators import organizations');
+    const batch = new ImportBatch<OrganizationRowValues>(input.rows, (r) => String(r.creditCode ?? '').trim().toUpperCase());
+    input.rows.forEach((row, index) => {
+      const values = checkOrganizationRow(row, batch.reporter(index));
+      if (!batch.failed(index) && !scope.covers(values.regionCode)) batch.fail(index, 'regionCode', `Region ${values.regionCode} is outside your region scope`, UserErrorCode.FORBIDDEN);
+      batch.accept(index, values.creditCode, values, 'creditCode');
+    });
+    if (!batch.good.length) return batch.settle({ created: [], updated: [] });
+    const regions = new Map((await this.regions.byCodes([...new Set(batch.good.map((g) => g.values.regionCode))])).filter((r) => r !== null).map((r) => [r.code, r]));
+    const existing = new Map((await this.byCreditCodesAnywhere(batch.good.map((g) => g.values.creditCode))).map((o) => [o.creditCode, o]));
+    for (const { index, values } of batch.good) {
+      const region = regions.get(values.regionCode);
+      const old = existing.get(values.creditCode);
+      if (!region) batch.fail(index, 'regionCode', `No region with code ${values.regionCode}`, UserErrorCode.NOT_FOUND);
+      else if (old && !scope.covers(old.regionCode)) batch.fail(index, 'creditCode', `Organization ${values.creditCode} is registered outside your region scope`, UserErrorCode.FORBIDDEN);
+      else if (old?.status === RegistryStatus.ARCHIVED) batch.fail(index, 'creditCode', `Organization ${values.creditCode} is ARCHIVED and cannot be changed`, UserErrorCode.INVALID_STATE);
+      else values.level = region.level;
+    }
+    const good = batch.good.map((g) => g.values);
+    if (!good.length) return batch.settle({ created: [], updated: [] });
+    const byCode = new Map(good.map((g) => [g.creditCode, g]));
+    const done = await writeBatch(this.ds, this.audit, actor, {
+      operation: 'importOrganizations',
+      entityType: 'OrganizationImport',
+      idempotencyKey: input.idempotencyKey,
+      regionCodes: good.map((g) => g.regionCode),
+      upsert: (em) =>
+        bulkUpsert(em, {
+          table: 'organization',
+          key: 'creditCode',
+          columns: columnsOf(good, {
+            creditCode: 'text', name: 'text', type: 'organization_type', societyDiscipline: 'society_discipline', regionCode: 'text', level: 'region_level',
+            contactName: 'text', contactPhone: 'text', serviceCategories: 'service_category[]',
+          }),
+          guard: activeInScope(scope),
+        }),
+      stored: (c) => snapshot(existing.get(c) as Organization, IMPORTED),
+      imported: (c) => snapshot(byCode.get(c) as unknown as Organization, IMPORTED),
+    });
+    return batch.settle(done);
+  }
+
   /** Coordinators within scope edit any organization there; a manager edits only their own. */
   private mayEdit(actor: Actor, scope: Scope, org: Organization): boolean {
     const p = actor.principal;
@@ -197,3 +257,45 @@ function applyFilter(qb: SelectQueryBuilder<Organization>, filter: OrganizationF
   if (filter.nameContains) qb.andWhere('o.name ILIKE :name', { name: `%${escapeLike(filter.nameContains)}%` });
 }
 
+
+/** Normalized organization row, ready for the bulk statement (`level` comes from the region). */
+interface OrganizationRowValues {
+  creditCode: string;
+  name: string;
+  type: OrganizationType;
+  societyDiscipline: SocietyDiscipline | null;
+  regionCode: string;
+  level: RegionLevel;
+  contactName: string;
+  contactPhone: string;
+  serviceCategories: ServiceCategory[];
+}
+
+/** Shape and rule checks of one organization row: reports each problem through `fail`, returns the normalized values. */
+function checkOrganizationRow(row: OrganizationImportRow, fail: (field: string, message: string) => void): OrganizationRowValues {
+  const creditCode = String(row.creditCode ?? '').trim().toUpperCase();
+  if (!isValidCreditCode(creditCode)) fail('creditCode', 'creditCode must be an 18-character unified social credit code (统一社会信用代码) with a valid check character');
+  const name = String(row.name ?? '').trim();
+  if (name.length < 2 || name.length > 200) fail('name', 'name must be 2–200 characters');
+  if (!TYPES.has(row.type)) fail('type', 'unknown organization type');
+  const discipline = row.societyDiscipline ?? null;
+  if (row.type === OrganizationType.SOCIETY && !discipline) fail('societyDiscipline', 'A society needs a discipline (学会学科)');
+  if (row.type !== OrganizationType.SOCIETY && discipline) fail('societyDiscipline', 'Only societies have a discipline');
+  const regionCode = String(row.regionCode ?? '').trim();
+  if (!REGION_CODE.test(regionCode)) fail('regionCode', 'regionCode must be a 6, 9 or 12 digit division code');
+  const contactName = String(row.contactName ?? '').trim();
+  if (contactName.length < 2 || contactName.length > 50) fail('contactName', 'contactName must be 2–50 characters');
+  const contactPhone = String(row.contactPhone ?? '').trim();
+  if (!PHONE_PATTERN.test(contactPhone)) fail('contactPhone', 'contactPhone must be a mainland mobile number (13812345678) or a landline with area code (0551-12345678)');
+  const serviceCategories = [...new Set(row.serviceCategories ?? [])];
+  if (!serviceCategories.length || serviceCategories.some((c) => !CATEGORIES.has(c))) fail('serviceCategories', 'serviceCategories needs at least one known category');
+  return { creditCode, name, type: row.type, societyDiscipline: discipline, regionCode, level: RegionLevel.COUNTY, contactName, contactPhone, serviceCategories };
+}
+
+/**
+ * The upsert guard of the registry imports: a stored record is only changed when it is inside the caller's scope
+ * and ACTIVE (the rows were checked for both before; this closes the race with a concurrent move or archive).
+ */
+export function activeInScope(scope: Scope): (param: (value: unknown) => string, table: string) => string {
+  return (param, t) => `${t}."regionCode" LIKE ${param(`${scope.prefix ?? '-'}%`)} AND ${t}.status = 'ACTIVE'`;
+}

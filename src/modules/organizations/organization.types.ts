@@ -2,6 +2,7 @@ import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ArrayMaxSize, ArrayMinSize, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf, Length } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
+import { ImportInput, MAX_IMPORT_ROWS } from '../../graphql/import';
 import { Payload } from '../../graphql/user-error';
 import { RegionLevel } from '../regions/region.entity';
 import { OrderDirection } from '../regions/region.types';
@@ -207,3 +208,27 @@ export class ArchiveOrganizationPayload extends Payload {
   organization?: Organization | null;
 }
 
+
+/** One organization row of `importOrganizations` (checked row by row by the service, so one bad row never aborts the batch). */
+@InputType({ description: 'One S&T organization (科技组织) to register or update, keyed by its unified social credit code' })
+export class OrganizationImportRow {
+  @Field({ description: 'Unified social credit code (统一社会信用代码): 18 characters with a valid check character; the key of the row' })
+  creditCode: string;
+  @Field({ description: 'Registered name (名称), 2–200 characters' })
+  name: string;
+  @Field(() => OrganizationType, { description: 'Kind of organization (类型)' })
+  type: OrganizationType;
+  @Field(() => SocietyDiscipline, { nullable: true, description: 'Discipline (学会学科): required for societies, not allowed for other kinds' })
+  societyDiscipline?: SocietyDiscipline | null;
+  @Field({ description: 'Region code where it is registered (must be inside your scope)' })
+  regionCode: string;
+  @Field({ description: 'Contact person (联系人), 2–50 characters' })
+  contactName: string;
+  @Field({ description: 'Contact phone (联系电话): mobile 1xxxxxxxxxx or landline 0551-12345678' })
+  contactPhone: string;
+  @Field(() => [ServiceCategory], { description: 'Service categories offered (服务类别), at least one' })
+  serviceCategories: ServiceCategory[];
+}
+
+@InputType({ description: `A batch of S&T organizations (at most ${MAX_IMPORT_ROWS} rows); upserted by unified social credit code` })
+export class ImportOrganizationsInput extends ImportInput(OrganizationImportRow, 'organizations', 'unified social credit code') {}
