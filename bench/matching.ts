@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
+import { gql, percentile, recreate, ROOT, startServer, writeResults } from './support';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
 import { seedDemoIfEmpty } from '../src/db/seed-demo';
@@ -23,7 +24,6 @@ import { createLogger } from '../src/server/logger';
  * BENCH_HOUSEHOLDS (1,000,000), BENCH_IMPORT (100,000), BENCH_NEEDS (50,000), BENCH_OFFERINGS (100,000),
  * BENCH_QUERIES (200). BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/zhuli_bench) is dropped and recreated.
  */
-const ROOT = path.join(__dirname, '..', '..');
 const N = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const SIZES = { households: N('BENCH_HOUSEHOLDS', 1_000_000), imported: N('BENCH_IMPORT', 100_000), needs: N('BENCH_NEEDS', 50_000), offerings: N('BENCH_OFFERINGS', 100_000), queries: N('BENCH_QUERIES', 200) };
 const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/zhuli_bench';
@@ -31,45 +31,6 @@ const SEED = 20170601;
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const rate = (rows: number, ms: number) => Math.round((rows * 1000) / ms);
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-async function recreate(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const c = new Client({ connectionString: u.toString() });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-}
-
-async function startServer(env: Record<string, string>, port: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port }, stdio: ['ignore', 'ignore', 'inherit'] });
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  for (let i = 0; i < 600 && !exited; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (res.ok) return { child, url: `http://127.0.0.1:${port}/graphql` };
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not become ready');
-}
-
-async function gql(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-  const body = (await res.json()) as { data?: any; errors?: any[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
 async function main(): Promise<void> {
   const results: Record<string, unknown> = { date: new Date().toISOString(), sizes: SIZES };
   results.machine = {
@@ -238,11 +199,7 @@ async function main(): Promise<void> {
   } finally {
     server.child.kill('SIGTERM');
   }
-  const outDir = path.join(ROOT, 'bench', 'results');
-  fs.mkdirSync(outDir, { recursive: true });
-  const outFile = path.join(outDir, `matching-${(results.date as string).slice(0, 10)}.json`);
-  fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
-  log(`results written to ${path.relative(ROOT, outFile)}`);
+  log(`results written to ${writeResults('matching', results)}`);
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 

@@ -519,6 +519,34 @@ const scenarios: Scenario[] = [
   },
   { field: 'Subscription.agreementFiled', document: `subscription($r: String!) { agreementFiled(regionCode: $r) { cursor agreement { id } } }`, variables: async () => ({ r: '341524' }) },
   { field: 'Subscription.filingEvents', document: `subscription($r: String!) { filingEvents(regionCode: $r, types: [FILED]) { cursor agreement { id } } }`, variables: async () => ({ r: '341524' }) },
+  // Targets (目标任务), facilities and activities, statistics and county assessments (考核).
+  { field: 'Query.targets', document: `query { targets(filter: { within: "341524", year: 2030 }) { nodes { regionCode value childrenSum } } }`, variables: async () => ({}), seen: (d) => d.targets.nodes.length > 0 },
+  {
+    field: 'Mutation.setTarget',
+    document: `mutation($i: SetTargetInput!) { setTarget(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { regionCode: '341524', year: 2030, indicator: 'TRAININGS_HELD', value: next() } }),
+  },
+  {
+    field: 'Mutation.splitTarget',
+    document: `mutation($i: SplitTargetInput!) { splitTarget(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { regionCode: '341500', year: 2030, indicator: 'E_STATIONS', parts: [{ regionCode: '341524', value: next() }] } }),
+    // 六安市's target is split by the city association or above; 金寨县's own coordinator does not cover the city.
+    refusedInScope: [Role.COUNTY_COORDINATOR],
+  },
+  { field: 'Query.facilities', document: `query { facilities(filter: { within: "341524" }) { nodes { id } } }`, variables: async () => ({}), seen: (d) => d.facilities.nodes.length > 0 },
+  { field: 'Query.activities', document: `query { activities(filter: { within: "341524" }) { nodes { id } } }`, variables: async () => ({}), seen: (d) => d.activities.nodes.length > 0 },
+  {
+    field: 'Mutation.recordFacility',
+    document: `mutation($i: RecordFacilityInput!) { recordFacility(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { kind: 'SCIENCE_CARAVAN', regionCode: '341524', name: `矩阵设施${next()}`, startDate: '2018-01-01' } }),
+  },
+  {
+    field: 'Mutation.recordActivity',
+    document: `mutation($i: RecordActivityInput!) { recordActivity(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { kind: 'TRAINING', date: '2018-05-01', regionCode: '341524', organizerName: '金寨县科协', topic: `矩阵培训${next()}`, attendees: 1, techniquesTaught: ['矩阵技术'], attendingHouseholdIds: [fx.household.id] } }),
+  },
+  { field: 'Query.statistics', document: `query { statistics(regionCode: "341524", year: 2018) { regionCode indicators { indicator actual } } }`, variables: async () => ({}), seen: (d) => d.statistics !== null },
+  { field: 'Query.countyAssessments', document: `query { countyAssessments(regionCode: "341524", year: 2030) { nodes { countyCode score } } }`, variables: async () => ({}), seen: (d) => d.countyAssessments.nodes.length > 0 },
   { field: 'Subscription.heartbeat', document: `subscription { heartbeat(intervalSeconds: 1) { sequence } }`, variables: async () => ({}) },
 ];
 
@@ -632,6 +660,11 @@ beforeAll(async () => {
   }
   // One audit event in 341524 for auditEvents to find.
   await gqlOk(`mutation($i: UpdateRegionPovertyInput!) { updateRegionPoverty(input: $i) { userErrors { code message } } }`, { i: { code: village, version: await versionOf('region', 'code', village), povertyDesignation: 'POOR_VILLAGE', designatedYear: 2014 } });
+  // Targets in 2030 for 金寨县 and 六安市 (for the split), a facility and an activity in 金寨县.
+  await gqlOk(`mutation { setTarget(input: { regionCode: "341524", year: 2030, indicator: TRAININGS_HELD, value: 1 }) { userErrors { code message } } }`, {});
+  await gqlOk(`mutation { setTarget(input: { regionCode: "341500", year: 2030, indicator: E_STATIONS, value: 1000000 }) { userErrors { code message } } }`, {});
+  await gqlOk(`mutation { recordFacility(input: { kind: E_STATION, regionCode: "341524", name: "矩阵e站", startDate: "2018-01-01" }) { userErrors { code message } } }`, {});
+  await gqlOk(`mutation { recordActivity(input: { kind: TRAINING, date: "2018-03-01", regionCode: "341524", organizerName: "金寨县科协", topic: "矩阵培训", attendees: 10 }) { userErrors { code message } } }`, {});
   for (const c of CALLERS) {
     if (!c.role) {
       callerTokens.set(c.label, null);

@@ -27,6 +27,11 @@ import { createMatchingLoaders } from './matching/matching.loaders';
 import { MatchingService } from './matching/matching.service';
 import { createEvaluationLoaders } from './evaluations/evaluation.loaders';
 import { EvaluationService } from './evaluations/evaluation.service';
+import { createTargetLoaders } from './targets/target.loaders';
+import { TargetService } from './targets/target.service';
+import { createActivityLoaders } from './activities/activity.loaders';
+import { ActivityService } from './activities/activity.service';
+import { StatisticsService } from './statistics/statistics.service';
 
 /** Every module's service, created once per process. */
 export function createServices(ds: DataSource) {
@@ -44,13 +49,16 @@ export function createServices(ds: DataSource) {
   const evaluations = new EvaluationService(ds, audit, regions, agreements);
   // Completing an agreement needs an accepted evaluation (验收): the agreements module asks through this interface.
   agreements.completionCheck = evaluations;
+  const targets = new TargetService(ds, audit, regions);
+  const activities = new ActivityService(ds, audit, regions, organizations, beneficiaries);
+  const statistics = new StatisticsService(ds, regions, targets);
   // One hub per process: fans filing events out to this instance's subscribers (started by the server).
   const notificationHub = new NotificationHub(notifications, createLogger('warn'));
   notificationHub.preload = async (rows) => {
     const found = await agreements.byIds(Scope.everything, rows.map((n) => n.agreementId));
     rows.forEach((n, i) => (n.preloadedAgreement = found[i] ?? undefined));
   };
-  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, evaluations, notifications, notificationHub };
+  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, evaluations, notifications, notificationHub, targets, activities, statistics };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -67,6 +75,8 @@ export function createLoaders(ds: DataSource, services: Services, scope: Scope, 
     ...createAgreementLoaders(ds, services.agreements, scope, services.matching, principal ?? ANONYMOUS),
     ...createEvaluationLoaders(ds, services.evaluations, scope),
     ...createNotificationLoaders(services.notifications, scope, principal ?? ANONYMOUS),
+    ...createTargetLoaders(services.targets, scope),
+    ...createActivityLoaders(services.activities, scope),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

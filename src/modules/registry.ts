@@ -29,18 +29,24 @@ import { ServiceOffering } from './offerings/offering.entity';
 import { ServiceOfferingResolver } from './offerings/offering.resolver';
 import { ServiceMatch } from './matching/match.entity';
 import { MatchCandidateResolver, MatchingResolver, NeedMatchesResolver } from './matching/matching.resolver';
-import { Evaluation, EvaluationScore, Indicator, IndicatorSet } from './evaluations/evaluation.entity';
+import { Evaluation, EvaluationIndicator, EvaluationScore, IndicatorSet } from './evaluations/evaluation.entity';
 import { AgreementEvaluationsResolver, EvaluationResolver, EvaluationScoreResolver, IndicatorSetResolver } from './evaluations/evaluation.resolver';
+import { Target } from './targets/target.entity';
+import { TargetResolver } from './targets/target.resolver';
+import { Activity, ActivityHousehold, Facility } from './activities/activity.entity';
+import { ActivityResolver, FacilityResolver } from './activities/activity.resolver';
+import { HouseholdVillageStats } from './statistics/household-village-stats.entity';
+import { StatisticsResolver } from './statistics/statistics.resolver';
 
 /** Every TypeORM entity (the data source maps exactly these). */
-export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, IndicatorSet, Indicator, Evaluation, EvaluationScore, Notification, NotificationAck];
+export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, IndicatorSet, EvaluationIndicator, Evaluation, EvaluationScore, Notification, NotificationAck, Target, Facility, Activity, ActivityHousehold, HouseholdVillageStats];
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver, AgreementResolver, AgreementTaskResolver, AgreementProgressReportResolver, EvaluationResolver, IndicatorSetResolver, EvaluationScoreResolver, AgreementEvaluationsResolver, NotificationResolver, AgreementFiledEventResolver];
+export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver, AgreementResolver, AgreementTaskResolver, AgreementProgressReportResolver, EvaluationResolver, IndicatorSetResolver, EvaluationScoreResolver, AgreementEvaluationsResolver, NotificationResolver, AgreementFiledEventResolver, TargetResolver, FacilityResolver, ActivityResolver, StatisticsResolver];
 
 /** Object types reachable only through the Node interface must be listed for the schema. */
-export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, IndicatorSet, Evaluation, Notification];
+export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, IndicatorSet, Evaluation, Notification, Target, Facility, Activity];
 
 registerNodeType<Context>('Region', (ctx, keys) => ctx.loaders.regionByCode.loadMany(keys));
 registerNodeType<Context>('CountyPairing', (ctx, keys) => ctx.loaders.pairingById.loadMany(keys));
@@ -60,3 +66,6 @@ registerNodeType<Context>('IndicatorSet', (ctx, keys) => ctx.loaders.indicatorSe
 registerNodeType<Context>('Evaluation', (ctx, keys) => ctx.loaders.evaluationById.loadMany(keys));
 // Notifications resolve only for coordinators (who may list them), within their scope.
 registerNodeType<Context>('Notification', (ctx, keys) => (hasRole(ctx.principal, ...NOTIFICATION_READERS) ? ctx.loaders.notificationById.loadMany(keys) : Promise.resolve(keys.map(() => null))));
+registerNodeType<Context>('Target', (ctx, keys) => ctx.loaders.targetById.loadMany(keys));
+registerNodeType<Context>('Facility', (ctx, keys) => ctx.loaders.facilityById.loadMany(keys));
+registerNodeType<Context>('Activity', (ctx, keys) => ctx.loaders.activityById.loadMany(keys));

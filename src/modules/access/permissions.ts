@@ -4,6 +4,8 @@ import { KEY_ADMINS } from './access.service';
 import { AGREEMENT_PARTIES, AGREEMENT_REVIEWERS } from '../agreements/agreement.resolver';
 import { NOTIFICATION_READERS } from '../notifications/notification.resolver';
 import { EVALUATION_REVIEWERS, INDICATOR_SET_ADMINS } from '../evaluations/evaluation.resolver';
+import { TARGET_SETTERS } from '../targets/target.resolver';
+import { ACTIVITY_RECORDERS } from '../activities/activity.resolver';
 
 /**
  * Who may call each root field of the schema. `public`: anyone, anonymous included. Otherwise `roles`
@@ -102,5 +104,15 @@ export const PERMISSIONS: Record<string, Permission> = {
   'Mutation.acknowledgeNotifications': { roles: NOTIFICATION_READERS, scoped: true, note: 'per-principal acknowledgement' },
   'Subscription.agreementFiled': { roles: NOTIFICATION_READERS, scoped: true, note: 'region checked against scope at subscribe time (FORBIDDEN) and for every event' },
   'Subscription.filingEvents': { roles: NOTIFICATION_READERS, scoped: true, note: 'region checked against scope at subscribe time (FORBIDDEN) and for every event' },
+  // Targets (目标任务), facilities and activities, statistics for reporting front ends, county assessments (考核).
+  'Query.targets': { roles: [], scoped: true, note: 'targets of regions in scope, each with the sum of its children\'s targets' },
+  'Mutation.setTarget': { roles: TARGET_SETTERS, scoped: true, note: 'coordinators whose scope covers the region (its own association or one above)' },
+  'Mutation.splitTarget': { roles: TARGET_SETTERS, scoped: true, note: 'coordinators whose scope covers the parent region; all or none; over-allocation refused' },
+  'Query.facilities': { roles: [], scoped: true },
+  'Query.activities': { roles: [], scoped: true },
+  'Mutation.recordFacility': { roles: ACTIVITY_RECORDERS, scoped: true },
+  'Mutation.recordActivity': { roles: ACTIVITY_RECORDERS, scoped: true, note: 'attending households must be in scope and in the activity region' },
+  'Query.statistics': { roles: [], scoped: true, note: 'null for a region outside the scope; 000000 only for national scope' },
+  'Query.countyAssessments': { roles: [], scoped: true, note: 'counties in scope only' },
   'Subscription.heartbeat': { public: true, scoped: false, note: 'data-free keep-alive ticks' },
 };

@@ -309,6 +309,46 @@ export class BeneficiaryService {
     });
   }
 
+  /**
+   * Adds practical techniques (e.g. taught at a training) to households' techniques mastered inside the caller's
+   * transaction, in ONE statement: techniques already there are kept, new ones appended in the order given, at most
+   * MAX_HOUSEHOLD_LIST per household (the rest are not recorded; `atLimit` names those households). Changed rows get
+   * version + 1; one audit event for the batch (entity `source.entityType`/`source.entityId`).
+   */
+  async learnTechniques(
+    em: EntityManager,
+    actor: Actor,
+    householdIds: readonly string[],
+    techniques: readonly string[],
+    source: { operation: string; entityType: string; entityId: string; regionCode: string },
+  ): Promise<{ updated: string[]; atLimit: string[] }> {
+    if (!householdIds.length || !techniques.length) return { updated: [], atLimit: [] };
+    const rows: Array<{ id: string; old: string[]; merged: string[]; atLimit: boolean; updated: boolean }> = await em.query(
+      `WITH src AS (
+         SELECT h.id, h.techniques AS old,
+                ARRAY(SELECT d.t FROM (SELECT u.t, min(u.o) AS o FROM unnest(h.techniques || $2::text[]) WITH ORDINALITY u(t, o) GROUP BY u.t) d ORDER BY d.o LIMIT $3) AS merged,
+                (SELECT count(DISTINCT u.t) FROM unnest(h.techniques || $2::text[]) u(t)) AS wanted
+           FROM household h WHERE h.id = ANY($1::uuid[]) ORDER BY h.id FOR UPDATE),
+       upd AS (
+         UPDATE household h SET techniques = src.merged, version = h.version + 1, "updatedAt" = now()
+           FROM src WHERE h.id = src.id AND h.techniques IS DISTINCT FROM src.merged RETURNING h.id)
+       SELECT src.id, src.old, src.merged, src.wanted > cardinality(src.merged) AS "atLimit", EXISTS (SELECT 1 FROM upd WHERE upd.id = src.id) AS updated FROM src ORDER BY src.id`,
+      [[...householdIds], [...techniques], MAX_HOUSEHOLD_LIST],
+    );
+    const changedRows = rows.filter((r) => r.updated);
+    if (changedRows.length) {
+      await this.audit.record(em, actor, {
+        operation: source.operation,
+        entityType: source.entityType,
+        entityId: source.entityId,
+        regionCode: source.regionCode,
+        before: { techniques: Object.fromEntries(changedRows.map((r) => [r.id, r.old])) },
+        after: { techniques: Object.fromEntries(changedRows.map((r) => [r.id, r.merged])) },
+      });
+    }
+    return { updated: changedRows.map((r) => r.id), atLimit: rows.filter((r) => r.atLimit).map((r) => r.id) };
+  }
+
   async updateHousehold(actor: Actor, scope: Scope, input: UpdateHouseholdInput): Promise<Household> {
     requireCoordinator(actor);
     const id = uuidOf(input.id, 'Household');

@@ -157,7 +157,7 @@ export class IndicatorSet {
 @ObjectType({ description: 'One indicator (考核指标) of an indicator set: code, name, weight (share of 100) and maximum score' })
 @Entity('evaluation_indicator')
 @Index('evaluation_indicator_code_unique', ['indicatorSetId', 'code'], { unique: true })
-export class Indicator {
+export class EvaluationIndicator {
   @Field(() => ID, { description: 'Indicator id' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -356,9 +356,9 @@ export class EvaluationScore {
   @JoinColumn({ name: 'evaluationId' })
   evaluation?: Relation<Evaluation>;
 
-  @ManyToOne(() => Indicator, { onDelete: 'RESTRICT' })
+  @ManyToOne(() => EvaluationIndicator, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'indicatorId' })
-  indicator?: Relation<Indicator>;
+  indicator?: Relation<EvaluationIndicator>;
 
   @Field(() => Float, { description: "The evaluator's score (评估得分), 0 to the indicator's maxScore" })
   @Column({ type: 'numeric', precision: 6, scale: 2, transformer: NUMERIC })

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { nestedPageLoader } from '../../graphql/nested-connection';
 import type { Scope } from '../../graphql/scope';
-import { Evaluation, type EvaluationScore, type Indicator, type IndicatorSet } from './evaluation.entity';
+import { Evaluation, type EvaluationScore, type EvaluationIndicator, type IndicatorSet } from './evaluation.entity';
 import type { EvaluationService } from './evaluation.service';
 
 /** Per-request loaders of the evaluations module; evaluations are read within the caller's region scope. */
@@ -13,7 +13,7 @@ export function createEvaluationLoaders(ds: DataSource, service: EvaluationServi
     /** Scores with their indicators joined, in indicator order. */
     evaluationScores: new DataLoader<string, EvaluationScore[]>((ids) => service.scoresOf(ids)),
     indicatorSetById: new DataLoader<string, IndicatorSet | null>((ids) => service.setsByIds(scope, ids)),
-    indicatorsOfSet: new DataLoader<string, Indicator[]>((ids) => service.indicatorsOf(ids)),
+    indicatorsOfSet: new DataLoader<string, EvaluationIndicator[]>((ids) => service.indicatorsOf(ids)),
     indicatorSetUsage: new DataLoader<string, number>((ids) => service.usageOf(ids)),
     /** Agreement.latestEvaluation: highest year, then highest level. */
     latestEvaluationByAgreement: new DataLoader<string, Evaluation | null>((ids) => service.latestOf(scope, ids)),

@@ -7,7 +7,7 @@ import type { Context } from '../context';
 import { Agreement } from '../agreements/agreement.entity';
 import { checked, stateMutation } from '../agreements/agreement.resolver';
 import { Region } from '../regions/region.entity';
-import { Evaluation, EvaluationScore, EvaluationStatus, Indicator, IndicatorSet } from './evaluation.entity';
+import { Evaluation, EvaluationScore, EvaluationStatus, EvaluationIndicator, IndicatorSet } from './evaluation.entity';
 import { EvaluationStateError, round2 } from './evaluation.service';
 import {
   CreateEvaluationInput,
@@ -137,8 +137,8 @@ export class EvaluationResolver {
 
 @Resolver(() => IndicatorSet)
 export class IndicatorSetResolver {
-  @FieldResolver(() => [Indicator], { description: 'The indicators (考核指标), in order (at most 30)' })
-  indicators(@Root() s: IndicatorSet, @Ctx() ctx: Context): Promise<Indicator[]> {
+  @FieldResolver(() => [EvaluationIndicator], { description: 'The indicators (考核指标), in order (at most 30)' })
+  indicators(@Root() s: IndicatorSet, @Ctx() ctx: Context): Promise<EvaluationIndicator[]> {
     return ctx.loaders.indicatorsOfSet.load(s.id);
   }
 
@@ -150,14 +150,14 @@ export class IndicatorSetResolver {
 
 @Resolver(() => EvaluationScore)
 export class EvaluationScoreResolver {
-  @FieldResolver(() => Indicator, { description: 'The indicator scored' })
-  indicator(@Root() s: EvaluationScore): Indicator {
-    return s.indicator as Indicator;
+  @FieldResolver(() => EvaluationIndicator, { description: 'The indicator scored' })
+  indicator(@Root() s: EvaluationScore): EvaluationIndicator {
+    return s.indicator as EvaluationIndicator;
   }
 
   @FieldResolver(() => Float, { description: 'Points contributed to the total in force: (reviewedScore ?? score) / maxScore × weight, 2 decimals' })
   points(@Root() s: EvaluationScore): number {
-    const i = s.indicator as Indicator;
+    const i = s.indicator as EvaluationIndicator;
     return round2(((s.reviewedScore ?? s.score) / i.maxScore) * i.weight);
   }
 }

@@ -19,7 +19,7 @@ import {
   EvaluationReviewDecision,
   EvaluationScore,
   EvaluationStatus,
-  Indicator,
+  EvaluationIndicator,
   IndicatorSet,
 } from './evaluation.entity';
 import {
@@ -92,7 +92,7 @@ export function round2(x: number): number {
 }
 
 /** Σ score / maxScore × weight over the indicators, rounded to 2 decimals: the total out of 100. */
-export function totalOf(indicators: readonly Indicator[], scoreOf: (i: Indicator) => number): number {
+export function totalOf(indicators: readonly EvaluationIndicator[], scoreOf: (i: EvaluationIndicator) => number): number {
   return round2(indicators.reduce((sum, i) => sum + (scoreOf(i) / i.maxScore) * i.weight, 0));
 }
 
@@ -143,8 +143,8 @@ export class EvaluationService implements CompletionCheck {
   }
 
   /** Indicators of many sets, by position (one statement). */
-  async indicatorsOf(setIds: readonly string[]): Promise<Indicator[][]> {
-    const rows = await this.ds.getRepository(Indicator).find({ where: { indicatorSetId: In([...setIds]) }, order: { position: 'ASC' } });
+  async indicatorsOf(setIds: readonly string[]): Promise<EvaluationIndicator[][]> {
+    const rows = await this.ds.getRepository(EvaluationIndicator).find({ where: { indicatorSetId: In([...setIds]) }, order: { position: 'ASC' } });
     return setIds.map((id) => rows.filter((r) => r.indicatorSetId === id));
   }
 
@@ -230,7 +230,7 @@ export class EvaluationService implements CompletionCheck {
 
   // ---------------------------------------------------------------- indicator sets
 
-  async createSet(actor: Actor, scope: Scope, input: CreateIndicatorSetInput): Promise<{ set: IndicatorSet; indicators: Indicator[] }> {
+  async createSet(actor: Actor, scope: Scope, input: CreateIndicatorSetInput): Promise<{ set: IndicatorSet; indicators: EvaluationIndicator[] }> {
     const prefix = await this.setRegion(actor.principal, scope, input.regionCode);
     if (input.level === EvaluationLevel.NATIONAL && prefix !== '') throw new DomainError(UserErrorCode.VALIDATION, 'Only a national set (regionCode 000000) may define NATIONAL-level indicators', ['input', 'level']);
     checkIndicators(input.indicators);
@@ -261,12 +261,12 @@ export class EvaluationService implements CompletionCheck {
       if (!mayDefineSets(actor.principal, scope, set.regionCode)) throw new DomainError(UserErrorCode.FORBIDDEN, 'Only the association that defined the set (national admins for 000000, the provincial coordinators of its province) changes it', ['input', 'id']);
       if (set.version !== input.version) throw new DomainError(UserErrorCode.VERSION_CONFLICT, `Indicator set is at version ${set.version}, you sent ${input.version}`, ['input', 'version']);
       const before = setSnapshot(set);
-      let indicators: Indicator[] | null = null;
+      let indicators: EvaluationIndicator[] | null = null;
       if (input.indicators) {
         // Replacing indicators would orphan the scores of existing evaluations (and change their totals).
         const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM evaluation WHERE "indicatorSetId" = $1`, [set.id]);
         if (n > 0) throw new DomainError(UserErrorCode.INVALID_STATE, `The set is in use by ${n} evaluation(s); its indicators can no longer change (name and description still can). Define the next year's set instead`, ['input', 'indicators']);
-        await em.delete(Indicator, { indicatorSetId: set.id });
+        await em.delete(EvaluationIndicator, { indicatorSetId: set.id });
         indicators = await this.insertIndicators(em, set.id, input.indicators);
       }
       if (input.name != null) set.name = input.name.trim();
@@ -364,7 +364,7 @@ export class EvaluationService implements CompletionCheck {
       const before = snapshot(e, AUDITED);
       let scoreAudit: Record<string, unknown> = {};
       if (input.scores) {
-        const indicators = await em.find(Indicator, { where: { indicatorSetId: e.indicatorSetId }, order: { position: 'ASC' } });
+        const indicators = await em.find(EvaluationIndicator, { where: { indicatorSetId: e.indicatorSetId }, order: { position: 'ASC' } });
         const scores = checkScores(indicators, input.scores, true);
         const total = totalOf(indicators, (i) => scores.get(i.id) as number);
         await em.delete(EvaluationScore, { evaluationId: e.id });
@@ -423,7 +423,7 @@ export class EvaluationService implements CompletionCheck {
       const before = snapshot(e, AUDITED);
       let scoreAudit: Record<string, unknown> = {};
       if (input.decision === EvaluationReviewDecision.ADJUSTED) {
-        const indicators = await em.find(Indicator, { where: { indicatorSetId: e.indicatorSetId }, order: { position: 'ASC' } });
+        const indicators = await em.find(EvaluationIndicator, { where: { indicatorSetId: e.indicatorSetId }, order: { position: 'ASC' } });
         const adjusted = checkScores(indicators, input.scores ?? [], false);
         const original = new Map((await em.find(EvaluationScore, { where: { evaluationId: e.id } })).map((s) => [s.indicatorId, s.score]));
         const reviewed = new Map(indicators.map((i) => [i.id, adjusted.get(i.id) ?? (original.get(i.id) as number)]));
@@ -507,8 +507,8 @@ export class EvaluationService implements CompletionCheck {
     return code === NATIONAL_CODE ? '' : regionPrefix(code);
   }
 
-  private async insertIndicators(em: EntityManager, setId: string, input: IndicatorInput[]): Promise<Indicator[]> {
-    const rows = input.map((i, n) => em.create(Indicator, { indicatorSetId: setId, position: n + 1, code: i.code, name: i.name.trim(), description: i.description?.trim() || null, weight: toCents(i.weight), maxScore: toCents(i.maxScore) }));
+  private async insertIndicators(em: EntityManager, setId: string, input: IndicatorInput[]): Promise<EvaluationIndicator[]> {
+    const rows = input.map((i, n) => em.create(EvaluationIndicator, { indicatorSetId: setId, position: n + 1, code: i.code, name: i.name.trim(), description: i.description?.trim() || null, weight: toCents(i.weight), maxScore: toCents(i.maxScore) }));
     return em.save(rows);
   }
 }
@@ -550,7 +550,7 @@ function checkIndicators(indicators: IndicatorInput[]): void {
  * Scores by indicator id: each code of the set at most once, 0 ≤ score ≤ maxScore, at most two decimals;
  * `complete`: every indicator must be scored.
  */
-function checkScores(indicators: readonly Indicator[], input: readonly IndicatorScoreInput[], complete: boolean): Map<string, number> {
+function checkScores(indicators: readonly EvaluationIndicator[], input: readonly IndicatorScoreInput[], complete: boolean): Map<string, number> {
   const byCode = new Map(indicators.map((i) => [i.code, i]));
   const out = new Map<string, number>();
   const errors: DomainError[] = [];
@@ -598,10 +598,10 @@ function setSnapshot(s: IndicatorSet): Record<string, unknown> {
   return snapshot(s, ['regionCode', 'year', 'level', 'name', 'description']);
 }
 
-function indicatorSnapshot(indicators: Indicator[]): Array<Record<string, unknown>> {
+function indicatorSnapshot(indicators: EvaluationIndicator[]): Array<Record<string, unknown>> {
   return indicators.map((i) => ({ code: i.code, name: i.name, weight: i.weight, maxScore: i.maxScore }));
 }
 
-function scoreSnapshot(indicators: readonly Indicator[], scores: Map<string, number>): Record<string, number> {
+function scoreSnapshot(indicators: readonly EvaluationIndicator[], scores: Map<string, number>): Record<string, number> {
   return Object.fromEntries(indicators.map((i) => [i.code, scores.get(i.id) as number]));
 }

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Client } from 'pg';
+import { pgTextArray } from '../src/graphql/import';
+import { generateHouseholds } from '../src/modules/beneficiaries/household.generator';
+
+/** Helpers shared by the benchmarks (bench/matching.ts, bench/statistics.ts). */
+export const ROOT = path.join(__dirname, '..', '..');
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export async function recreate(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  const c = new Client({ connectionString: u.toString() });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+}
+
+export async function startServer(env: Record<string, string>, port: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port }, stdio: ['ignore', 'ignore', 'inherit'] });
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  for (let i = 0; i < 600 && !exited; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.ok) return { child, url: `http://127.0.0.1:${port}/graphql` };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error('server did not become ready');
+}
+
+export async function gql(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: any; errors?: any[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+
+/** Whether a database exists (for BENCH_REUSE). */
+export async function databaseExists(url: string): Promise<boolean> {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  const c = new Client({ connectionString: u.toString() });
+  await c.connect();
+  try {
+    return (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  } finally {
+    await c.end();
+  }
+}
+
+/** One CSV field (quoted when it must be). */
+const csv = (v: string | number | null): string => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+
+/**
+ * Loads `count` deterministic households (generateHouseholds, the generator of the demo data and bench:matching)
+ * spread over `villages` with ONE `COPY household … FROM STDIN (FORMAT csv)` through psql, streamed in chunks.
+ * Returns the milliseconds taken (generation included).
+ */
+export async function copyHouseholds(url: string, villages: string[], count: number, seed: number, log: (m: string) => void): Promise<number> {
+  const t = Date.now();
+  const psql = spawn(process.env.BENCH_PSQL ?? 'psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c',
+    'COPY household ("registryNumber", "villageCode", "headName", "headIdNumber", size, "membersAbleToWork", "povertyCauses", status, "exitYear", techniques, "incomeProjects") FROM STDIN WITH (FORMAT csv)'], { stdio: ['pipe', 'inherit', 'inherit'] });
+  const done = new Promise<void>((resolve, reject) => psql.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql COPY exited with ${code}`)))));
+  const CHUNK = 10000;
+  for (let k = 0; k < count; k += CHUNK) {
+    const lines = generateHouseholds(villages, Math.min(CHUNK, count - k), seed, k).map((h) =>
+      [h.registryNumber, h.villageCode, h.headName, h.headIdNumber, h.size, h.membersAbleToWork, `{${h.povertyCauses.join(',')}}`, h.status, h.exitYear, pgTextArray(h.techniques), pgTextArray(h.incomeProjects)].map(csv).join(','),
+    );
+    if (!psql.stdin.write(`${lines.join('\n')}\n`)) await new Promise((r) => psql.stdin.once('drain', r));
+    if ((k / CHUNK) % 20 === 0) log(`households ${k.toLocaleString('en')}…`);
+  }
+  psql.stdin.end();
+  await done;
+  return Date.now() - t;
+}
+
+/** Writes a benchmark's results as JSON under bench/results/<name>-<date>.json; returns the relative path. */
+export function writeResults(name: string, results: Record<string, unknown>): string {
+  const outDir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const outFile = path.join(outDir, `${name}-${String(results.date).slice(0, 10)}.json`);
+  fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+  return path.relative(ROOT, outFile);
+}
