@@ -8,6 +8,7 @@ import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
 import { completeInput, SIGNATORIES } from './agreement-fixtures';
 import { acceptAgreement, evalOk, fixtureSet, FIXTURE_INDICATORS, FULL_MARKS } from './evaluation-fixtures';
 import { sleep, subscribe, wsClient } from './ws-client';
+import { countyRoundIn, must, type RoundFixture, type RoundState } from './nomination-fixtures';
 
 /**
  * The authorization matrix. (a) every root field of the schema has a declared rule (src/modules/access/
@@ -192,6 +193,15 @@ async function evaluationIn(state: 'DRAFT' | 'SUBMITTED' | 'REVIEWED'): Promise<
   if (state === 'REVIEWED') e = await evalOk(app, cityTok, 'reviewEvaluation', 'ReviewEvaluationInput', { id: e.id, version: e.version, decision: 'CONFIRMED' });
   return { id: e.id, version: e.version, agreementId: a.id };
 }
+// Nominations (组织申报): fresh 金寨县 rounds in any state (fx.org is eligible: it provides a registered agreement).
+// The server clock runs `clockOffset` ahead so a round's 7-day notice can be served.
+let clockOffset = 0;
+const MATRIX_ADMIN = 'matrix-admin';
+let fxRound: RoundFixture;
+let fxCommendationTitle: string;
+/** Subjects of the in-scope callers: the panel of every scoring scenario. */
+const inScopeSubjects = () => CALLERS.filter((c) => c.inScope).map((c) => `matrix-${c.label.replace(/\W+/g, '-')}`);
+const roundIn = (state: RoundState, panel: string[] = []) => countyRoundIn(app, admin, MATRIX_ADMIN, state, fx.org.id, panel);
 
 const scenarios: Scenario[] = [
   // Public reference data and identity.
@@ -548,6 +558,86 @@ const scenarios: Scenario[] = [
   { field: 'Query.statistics', document: `query { statistics(regionCode: "341524", year: 2018) { regionCode indicators { indicator actual } } }`, variables: async () => ({}), seen: (d) => d.statistics !== null },
   { field: 'Query.countyAssessments', document: `query { countyAssessments(regionCode: "341524", year: 2030) { nodes { countyCode score } } }`, variables: async () => ({}), seen: (d) => d.countyAssessments.nodes.length > 0 },
   { field: 'Subscription.heartbeat', document: `subscription { heartbeat(intervalSeconds: 1) { sequence } }`, variables: async () => ({}) },
+  // Nominations (组织申报), public notice (公示) and commendations (表彰).
+  { field: 'Query.nominationRound', document: `query($id: ID!) { nominationRound(id: $id) { id } }`, variables: async () => ({ id: fxRound.roundId }), seen: (d) => d.nominationRound !== null },
+  {
+    field: 'Query.nominationRounds',
+    document: `query($t: String!) { nominationRounds(filter: { titleContains: $t }) { nodes { id } } }`,
+    variables: async () => ({ t: fxRound.title }),
+    seen: (d) => d.nominationRounds.nodes.some((n: any) => n.id === fxRound.roundId),
+  },
+  { field: 'Query.commendations', document: `query($t: String!) { commendations(filter: { titleContains: $t }) { nodes { id } } }`, variables: async () => ({ t: fxCommendationTitle }), seen: (d) => d.commendations.nodes.length === 1 },
+  {
+    field: 'Mutation.createNominationRound',
+    document: `mutation($i: CreateNominationRoundInput!) { createNominationRound(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const national = await must(app, admin, 'createNominationRound', 'CreateNominationRoundInput', { title: `矩阵推荐${next()}`, year: 2019, regionCode: '000000', quota: 3 }, 'round { id }');
+      const city = await must(app, admin, 'createNominationRound', 'CreateNominationRoundInput', { regionCode: '341500', parentRoundId: national.round.id, quota: 3 }, 'round { id }');
+      return { i: { regionCode: '341524', parentRoundId: city.round.id, quota: 2 } };
+    },
+    // The city's round allots the county's quota: the county association cannot allot itself one.
+    refusedInScope: [Role.COUNTY_COORDINATOR],
+  },
+  {
+    field: 'Mutation.addNominationCandidate',
+    document: `mutation($i: AddNominationCandidateInput!) { addNominationCandidate(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { roundId: (await roundIn('OPEN')).roundId, organizationId: fx.org.id } }),
+  },
+  {
+    field: 'Mutation.assignNominationReviewers',
+    document: `mutation($i: AssignNominationReviewersInput!) { assignNominationReviewers(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { roundId: (await roundIn('OPEN')).roundId, reviewers: [{ subject: `matrix-reviewer-${next()}`, name: '矩阵评审专家' }] } }),
+  },
+  {
+    field: 'Mutation.scoreNominationCandidate',
+    document: `mutation($i: ScoreNominationCandidateInput!) { scoreNominationCandidate(input: $i) { userErrors { code message } } }`,
+    // Every in-scope caller sits on the panel; out-of-scope ones do not (FORBIDDEN).
+    variables: async () => ({ i: { candidateId: (await roundIn('NOMINATED', inScopeSubjects())).candidateId, score: 80 } }),
+  },
+  ...(['closeNominationPanel', 'publishNominationNotice', 'submitNominationRound'] as const).map((m) => ({
+    field: `Mutation.${m}`,
+    document: `mutation($i: NominationRoundTransitionInput!) { ${m}(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const r = await roundIn(m === 'closeNominationPanel' ? 'SCORED' : m === 'publishNominationNotice' ? 'SELECTED' : 'PUBLICIZING');
+      if (m === 'submitNominationRound') clockOffset += 8 * 24 * 3600 * 1000; // the 7-day notice is served
+      return { i: { id: r.roundId, version: r.version } };
+    },
+  })),
+  {
+    field: 'Mutation.selectNominationCandidates',
+    document: `mutation($i: SelectNominationCandidatesInput!) { selectNominationCandidates(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const r = await roundIn('REVIEWED');
+      return { i: { roundId: r.roundId, version: r.version, candidateIds: [r.candidateId] } };
+    },
+  },
+  {
+    field: 'Mutation.revokeNominationCandidate',
+    document: `mutation($i: RevokeNominationCandidateInput!) { revokeNominationCandidate(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const r = await roundIn('NOMINATED');
+      return { i: { id: r.candidateId, version: r.candidateVersion, reason: '矩阵测试：虚构事迹材料' } };
+    },
+  },
+  {
+    field: 'Mutation.lodgeNominationObjection',
+    document: `mutation($i: LodgeNominationObjectionInput!) { lodgeNominationObjection(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { candidateId: (await roundIn('PUBLICIZING')).candidateId, reason: '矩阵测试异议：材料不实' } }),
+  },
+  {
+    field: 'Mutation.resolveNominationObjection',
+    document: `mutation($i: ResolveNominationObjectionInput!) { resolveNominationObjection(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const r = await roundIn('PUBLICIZING');
+      const o = await must(app, admin, 'lodgeNominationObjection', 'LodgeNominationObjectionInput', { candidateId: r.candidateId, reason: '矩阵测试异议：材料不实' }, 'objection { id version }');
+      return { i: { id: o.objection.id, version: o.objection.version, decision: 'DISMISS', resolution: '矩阵测试：异议不成立' } };
+    },
+  },
+  {
+    field: 'Mutation.recordCommendation',
+    document: `mutation($i: RecordCommendationInput!) { recordCommendation(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { year: 2019, regionCode: '341524', title: `矩阵表彰${next()}`, recipientKind: 'ORGANIZATION', organizationId: fx.org.id } }),
+  },
 ];
 
 /**
@@ -632,8 +722,8 @@ const CALLERS = callersFor();
 const callerTokens = new Map<string, string | null>();
 
 beforeAll(async () => {
-  app = await startTestApp();
-  admin = await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: 'matrix-admin' });
+  app = await startTestApp({}, { clock: { now: () => new Date(Date.now() + clockOffset) } });
+  admin = await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: MATRIX_ADMIN });
   const [{ code: village }] = await app.ds.query(`SELECT code FROM region WHERE level = 'VILLAGE' AND code LIKE '341524%' ORDER BY code LIMIT 1`);
   const [{ code: helperCounty }] = await app.ds.query(`SELECT code FROM region WHERE level = 'COUNTY' AND code LIKE '3401%' ORDER BY code LIMIT 1`);
   const [{ code: poorVillage }] = await app.ds.query(`SELECT "regionCode" AS code FROM poor_village WHERE "regionCode" LIKE '341524%' ORDER BY 1 LIMIT 1`);
@@ -658,6 +748,11 @@ beforeAll(async () => {
     const e = await evaluationIn('DRAFT');
     fxEvaluation = { id: e.id, agreementId: e.agreementId, anhuiSet: anhui.id };
   }
+  // fx.org provides a registered agreement (eligible for nomination); a round and a commendation to read.
+  await agreementIn('REGISTERED');
+  fxRound = await roundIn('OPEN');
+  fxCommendationTitle = `矩阵读取表彰${next()}`;
+  await must(app, admin, 'recordCommendation', 'RecordCommendationInput', { year: 2019, regionCode: '341524', title: fxCommendationTitle, recipientKind: 'ORGANIZATION', organizationId: fx.org.id }, 'commendation { id }');
   // One audit event in 341524 for auditEvents to find.
   await gqlOk(`mutation($i: UpdateRegionPovertyInput!) { updateRegionPoverty(input: $i) { userErrors { code message } } }`, { i: { code: village, version: await versionOf('region', 'code', village), povertyDesignation: 'POOR_VILLAGE', designatedYear: 2014 } });
   // Targets in 2030 for 金寨县 and 六安市 (for the split), a facility and an activity in 金寨县.

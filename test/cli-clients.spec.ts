@@ -159,6 +159,56 @@ describe('zhuli export', () => {
   }, 60_000);
 });
 
+describe('zhuli export: targets, statistics, county assessments, facilities and activities (issue 6 lists)', () => {
+  const YEAR = 2031;
+  async function ok(document: string): Promise<void> {
+    const res = await app.gql(document, {}, token);
+    expect(res.errors).toBeUndefined();
+    expect((Object.values(res.data)[0] as { userErrors: unknown[] }).userErrors).toEqual([]);
+  }
+  beforeAll(async () => {
+    // Hand-counted fixtures in 六安市 for a year nothing else uses: three targets (the city and two counties) and two trainings.
+    await ok(`mutation { setTarget(input: { regionCode: "341500", year: ${YEAR}, indicator: TRAININGS_HELD, value: 10 }) { userErrors { code message } } }`);
+    await ok(`mutation { setTarget(input: { regionCode: "341524", year: ${YEAR}, indicator: TRAININGS_HELD, value: 4 }) { userErrors { code message } } }`);
+    await ok(`mutation { setTarget(input: { regionCode: "341522", year: ${YEAR}, indicator: TRAININGS_HELD, value: 3 }) { userErrors { code message } } }`);
+    for (const topic of ['茶叶栽培导出测试', '板栗嫁接导出测试']) {
+      await ok(`mutation { recordActivity(input: { kind: TRAINING, date: "${YEAR}-03-01", regionCode: "341524", organizerName: "金寨县科协", topic: "${topic}", attendees: 12 }) { userErrors { code message } } }`);
+    }
+  });
+
+  it('targets and activities with filters, as CSV, row for row what the database holds', async () => {
+    const t = await cli(['export', 'targets', '--filter', 'within=341500', '--filter', `year=${YEAR}`, '--format', 'csv', '--quiet']);
+    expect(t.code).toBe(0);
+    const [header, ...rows] = parseCsv(t.out);
+    expect(rows.map((r) => r[header.indexOf('regionCode')]).sort()).toEqual(['341500', '341522', '341524']);
+    expect(rows.find((r) => r[header.indexOf('regionCode')] === '341500')?.[header.indexOf('childrenSum')]).toBe('7');
+    const a = await cli(['export', 'activities', '--filter', 'within=341524', '--filter', `year=${YEAR}`, '--quiet']);
+    expect(a.code).toBe(0);
+    const nodes = a.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(nodes.map((n) => n.topic).sort()).toEqual(['板栗嫁接导出测试', '茶叶栽培导出测试']);
+    const f = await cli(['export', 'facilities', '--filter', 'within=3415', '--quiet']);
+    expect(f.code).toBe(0);
+    const [{ n }] = await app.ds.query(`SELECT count(*)::int n FROM facility WHERE "regionCode" LIKE '3415%'`);
+    expect(f.out.trim() ? f.out.trim().split('\n').length : 0).toBe(n);
+  }, 60_000);
+
+  it('statistics (one row per child region) and county assessments need --arg regionCode and year', async () => {
+    const s = await cli(['export', 'statistics', '--arg', 'regionCode=341500', '--arg', `year=${YEAR}`, '--quiet']);
+    expect(s.code).toBe(0);
+    const rows = s.out.trim().split('\n').map((l) => JSON.parse(l));
+    const [{ n }] = await app.ds.query(`SELECT count(*)::int n FROM region WHERE code LIKE '3415%' AND level = 'COUNTY'`);
+    expect(rows).toHaveLength(n);
+    const jinzhai = rows.find((r) => r.regionCode === '341524');
+    expect(jinzhai.indicators.find((i: { indicator: string }) => i.indicator === 'TRAININGS_HELD')).toMatchObject({ target: 4, actual: 2 });
+    const c = await cli(['export', 'county-assessments', '--arg', 'regionCode=341500', '--arg', `year=${YEAR}`, '--format', 'csv', '--quiet']);
+    expect(c.code).toBe(0);
+    const [header, ...counties] = parseCsv(c.out);
+    expect(counties.map((r) => r[header.indexOf('countyCode')]).sort()).toEqual(['341522', '341524']);
+    expect((await cli(['export', 'county-assessments', '--arg', 'regionCode=341500'])).code).toBe(2);
+    expect((await cli(['export', 'targets', '--arg', 'year=2018'])).code).toBe(2);
+  }, 60_000);
+});
+
 describe('zhuli watch filings', () => {
   it('prints a filing live, and after a server restart resumes from its last cursor: the filing made while it was away arrives once', async () => {
     const county = await app.token([Role.COUNTY_COORDINATOR], '341524', { sub: 'wang-watch' });

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../src/config';
 import { openDatabase, type Database } from '../src/db/data-source';
 import { Role } from '../src/graphql/principal';
 import { entities } from '../src/modules/registry';
+import type { ServiceOptions } from '../src/modules/context';
 import { startServer, type RunningServer } from '../src/server/app';
 import { createLogger } from '../src/server/logger';
 import { NATIONAL_REGION } from '../src/server/auth';
@@ -63,12 +64,12 @@ async function cloneDatabase(): Promise<Partial<Config> & { cleanup: () => Promi
 }
 
 /** Starts Zhuli on a random port against a fresh clone of the seeded test database. */
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Partial<Config> = {}, options: ServiceOptions = {}): Promise<TestApp> {
   const { cleanup, ...dbConfig } = await cloneDatabase();
   const config: Config = { ...loadConfig({}), port: 0, host: '127.0.0.1', seedDemo: false, ...dbConfig, ...overrides };
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = await openDatabase(config, logger, entities);
-  const server = await startServer(config, db, logger);
+  const server = await startServer(config, db, logger, options);
   const origin = `http://127.0.0.1:${server.port}`;
   return {
     url: server.url,

@@ -3,11 +3,14 @@ import { Kind, parse, type DocumentNode, type OperationDefinitionNode, type Type
 import { ZhuliClient } from '../client/client';
 import { clientOptionsFrom } from '../client/settings';
 import {
+  ActivitiesDocument,
   AgreementFiledDocument,
   AgreementsDocument,
   ApiKeysDocument,
   AuditEventsDocument,
+  CountyAssessmentsDocument,
   ExpertsDocument,
+  FacilitiesDocument,
   FILTER_FIELD_TYPES,
   HouseholdsDocument,
   NeedCountsDocument,
@@ -17,6 +20,8 @@ import {
   PoorVillagesDocument,
   RegionsDocument,
   ServiceOfferingsDocument,
+  StatisticsDocument,
+  TargetsDocument,
   type AgreementFiledSubscription,
 } from '../client/generated/graphql';
 import { EXIT, UsageError, type Command, type Io } from './command';
@@ -161,25 +166,46 @@ function interruption(): { readonly stopped: boolean; controller: AbortControlle
   };
 }
 
-/** What `zhuli export` can export: the SDK document, its connection field, and its filter input. */
-const EXPORTS: Record<string, { doc: DocumentNode; field: string; filter: string; vars?: Record<string, unknown>; what: string }> = {
-  agreements: { doc: AgreementsDocument, field: 'agreements', filter: 'AgreementFilter', vars: { orderBy: { field: 'CREATED_AT', direction: 'ASC' } }, what: 'assistance agreements (帮扶协议书), oldest first' },
-  'api-keys': { doc: ApiKeysDocument, field: 'apiKeys', filter: 'ApiKeyFilter', what: 'service-account API keys' },
-  'audit-events': { doc: AuditEventsDocument, field: 'auditEvents', filter: 'AuditEventFilter', vars: { order: 'ASC' }, what: 'the audit trail, oldest first' },
-  experts: { doc: ExpertsDocument, field: 'experts', filter: 'ExpertFilter', what: 'S&T experts (科技专家)' },
-  households: { doc: HouseholdsDocument, field: 'households', filter: 'HouseholdFilter', what: 'registered poor households (建档立卡贫困户)' },
-  'need-counts': { doc: NeedCountsDocument, field: 'needCounts', filter: 'NeedCountFilter', what: 'coverage: needs per county and category by status' },
-  needs: { doc: NeedsDocument, field: 'needs', filter: 'NeedFilter', what: 'needs (需求)' },
-  notifications: { doc: NotificationsDocument, field: 'notifications', filter: 'NotificationFilter', what: 'filing notifications (备案通知), in cursor order' },
-  offerings: { doc: ServiceOfferingsDocument, field: 'serviceOfferings', filter: 'ServiceOfferingFilter', what: 'service offerings (科技服务)' },
-  organizations: { doc: OrganizationsDocument, field: 'organizations', filter: 'OrganizationFilter', what: 'S&T organizations (科技组织)' },
-  'poor-villages': { doc: PoorVillagesDocument, field: 'poorVillages', filter: 'PoorVillageFilter', what: 'registered poor villages (建档立卡贫困村)' },
-  regions: { doc: RegionsDocument, field: 'regions', filter: 'RegionFilter', what: 'administrative divisions (public)' },
+/**
+ * What `zhuli export` can export: the SDK document, the path to its connection in the data, its filter input, and
+ * the required arguments of the query (given with --arg, e.g. regionCode and year of the statistics).
+ */
+interface ExportSpec {
+  doc: DocumentNode;
+  path: string[];
+  filter?: string;
+  args?: Record<string, 'String' | 'Int'>;
+  vars?: Record<string, unknown>;
+  what: string;
+}
+const REGION_YEAR = { regionCode: 'String', year: 'Int' } as const;
+const EXPORTS: Record<string, ExportSpec> = {
+  activities: { doc: ActivitiesDocument, path: ['activities'], filter: 'ActivityFilter', what: 'trainings and science-popularization activities, newest first' },
+  agreements: { doc: AgreementsDocument, path: ['agreements'], filter: 'AgreementFilter', vars: { orderBy: { field: 'CREATED_AT', direction: 'ASC' } }, what: 'assistance agreements (帮扶协议书), oldest first' },
+  'api-keys': { doc: ApiKeysDocument, path: ['apiKeys'], filter: 'ApiKeyFilter', what: 'service-account API keys' },
+  'audit-events': { doc: AuditEventsDocument, path: ['auditEvents'], filter: 'AuditEventFilter', vars: { order: 'ASC' }, what: 'the audit trail, oldest first' },
+  'county-assessments': { doc: CountyAssessmentsDocument, path: ['countyAssessments'], args: REGION_YEAR, what: 'assessment (考核) of the county associations inside a region for a year' },
+  experts: { doc: ExpertsDocument, path: ['experts'], filter: 'ExpertFilter', what: 'S&T experts (科技专家)' },
+  facilities: { doc: FacilitiesDocument, path: ['facilities'], filter: 'FacilityFilter', what: 'facilities: expert service stations, science caravans, museum tours, e-stations, …' },
+  households: { doc: HouseholdsDocument, path: ['households'], filter: 'HouseholdFilter', what: 'registered poor households (建档立卡贫困户)' },
+  'need-counts': { doc: NeedCountsDocument, path: ['needCounts'], filter: 'NeedCountFilter', what: 'coverage: needs per county and category by status' },
+  needs: { doc: NeedsDocument, path: ['needs'], filter: 'NeedFilter', what: 'needs (需求)' },
+  notifications: { doc: NotificationsDocument, path: ['notifications'], filter: 'NotificationFilter', what: 'filing notifications (备案通知), in cursor order' },
+  offerings: { doc: ServiceOfferingsDocument, path: ['serviceOfferings'], filter: 'ServiceOfferingFilter', what: 'service offerings (科技服务)' },
+  organizations: { doc: OrganizationsDocument, path: ['organizations'], filter: 'OrganizationFilter', what: 'S&T organizations (科技组织)' },
+  'poor-villages': { doc: PoorVillagesDocument, path: ['poorVillages'], filter: 'PoorVillageFilter', what: 'registered poor villages (建档立卡贫困村)' },
+  regions: { doc: RegionsDocument, path: ['regions'], filter: 'RegionFilter', what: 'administrative divisions (public)' },
+  statistics: { doc: StatisticsDocument, path: ['statistics', 'breakdown'], args: REGION_YEAR, what: 'statistics (统计) of a region for a year, one row per child region' },
+  targets: { doc: TargetsDocument, path: ['targets'], filter: 'TargetFilter', what: 'targets (目标任务) with the sums of their children' },
 };
 
 function filterHelp(): string {
   return Object.entries(EXPORTS)
-    .map(([name, e]) => `  ${name.padEnd(14)} ${e.what}\n${' '.repeat(17)}filters: ${Object.entries(FILTER_FIELD_TYPES[e.filter] ?? {}).map(([k, t]) => `${k} (${t})`).join(', ')}`)
+    .map(([name, e]) => {
+      const filters = e.filter ? `filters: ${Object.entries(FILTER_FIELD_TYPES[e.filter] ?? {}).map(([k, t]) => `${k} (${t})`).join(', ')}` : '';
+      const args = e.args ? `required: ${Object.entries(e.args).map(([k, t]) => `--arg ${k}=… (${t})`).join(' ')}` : '';
+      return `  ${name.padEnd(18)} ${e.what}\n${' '.repeat(21)}${[args, filters].filter(Boolean).join('; ')}`;
+    })
     .join('\n');
 }
 
@@ -306,7 +332,7 @@ Examples:
   export: {
     summary: 'stream every node of a list (agreements, needs, households, experts, regions, …) as ndjson or csv',
     positionals: true,
-    help: `zhuli export WHAT [--filter KEY=VALUE…] [--format ndjson|csv] [--out FILE] [--after CURSOR] [--quiet]
+    help: `zhuli export WHAT [--filter KEY=VALUE…] [--arg KEY=VALUE…] [--format ndjson|csv] [--out FILE] [--after CURSOR] [--quiet]
 
 Streams every item of a list in your scope, 100 per request, writing each page as it arrives (memory stays
 flat however long the list is). A progress bar goes to stderr. At the end, or when interrupted (Ctrl-C,
@@ -317,6 +343,7 @@ WHAT:
 ${filterHelp()}
 
   --filter KEY=VALUE  a filter field (repeat); lists are comma-separated: --filter status=OPEN,MATCHED
+  --arg KEY=VALUE     a required argument of the list (statistics, county-assessments: regionCode and year)
   --format FORMAT     ndjson (default) or csv (dotted columns, lists joined with ";")
   --out FILE          write to FILE instead of stdout
   --after CURSOR      resume after this cursor
@@ -327,15 +354,25 @@ Examples:
   zhuli export regions --filter within=34 --format csv --out anhui-regions.csv
   zhuli export households --filter within=341524 --filter status=POOR,RETURNED --format ndjson > jinzhai.ndjson
   zhuli export agreements --filter status=REGISTERED --format csv --out registered.csv
+  zhuli export statistics --arg regionCode=341500 --arg year=2018 --format csv --out liuan-2018.csv
+  zhuli export targets --filter within=3415 --filter year=2018 --format csv
   zhuli export needs --after eyJ2Ijo… --out needs.ndjson       # continue an interrupted export`,
-    options: { filter: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' }, after: { type: 'string' }, quiet: { type: 'boolean' }, ...CONNECT_OPTIONS },
+    options: { filter: { type: 'string', multiple: true }, arg: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' }, after: { type: 'string' }, quiet: { type: 'boolean' }, ...CONNECT_OPTIONS },
     async run({ values, positionals }, io) {
       if (positionals.length !== 1) throw new UsageError(`say what to export: ${Object.keys(EXPORTS).join(', ')}`);
       const spec = EXPORTS[positionals[0]];
       if (!spec) throw new UsageError(`cannot export "${positionals[0]}"; choose one of ${Object.keys(EXPORTS).join(', ')}`);
       const format = formatOf(values, ['ndjson', 'csv'], 'ndjson');
-      const fields = FILTER_FIELD_TYPES[spec.filter] ?? {};
+      const fields = spec.filter ? (FILTER_FIELD_TYPES[spec.filter] ?? {}) : {};
       const filter: Record<string, unknown> = {};
+      const args: Record<string, unknown> = {};
+      for (const [k, v] of pairs(values.arg, 'arg')) {
+        const t = spec.args?.[k];
+        if (!t) throw new UsageError(`${positionals[0]} takes no argument "${k}"${spec.args ? `; arguments: ${Object.keys(spec.args).join(', ')}` : ''}`);
+        args[k] = coerce(v, t, false, `--arg ${k}`);
+      }
+      const missing = Object.keys(spec.args ?? {}).filter((k) => args[k] === undefined);
+      if (missing.length) throw new UsageError(`${positionals[0]} needs ${missing.map((k) => `--arg ${k}=…`).join(' ')}`);
       for (const [k, v] of pairs(values.filter, 'filter')) {
         const t = fields[k];
         if (!t) throw new UsageError(`${positionals[0]} has no filter "${k}"; filters: ${Object.keys(fields).join(', ')}`);
@@ -345,7 +382,7 @@ Examples:
       const after: string | null = values.after ?? null;
       const fd = values.out ? fs.openSync(values.out, after ? 'a' : 'w') : null;
       const write = (t: string) => (fd !== null ? fs.writeSync(fd, t) : io.out(t));
-      const out = new RowWriter(format, nodeColumns(spec.doc, [spec.field]), write, !(after && fd !== null));
+      const out = new RowWriter(format, nodeColumns(spec.doc, spec.path), write, !(after && fd !== null));
       const bar = progress(io, !values.quiet);
       const stop = interruption();
       let rows = 0;
@@ -356,7 +393,12 @@ Examples:
         io.err(`${how}: ${rows.toLocaleString('en')} ${positionals[0]} in ${bar.seconds().toFixed(1)} s; last cursor: ${cursor ?? '(none)'}\n`);
       };
       try {
-        const pages = client.pages<Record<string, any>, Record<string, unknown>, unknown>(spec.doc, { ...spec.vars, ...(Object.keys(filter).length ? { filter } : {}) }, (d) => d[spec.field], { after });
+        const pages = client.pages<Record<string, any>, Record<string, unknown>, unknown>(
+          spec.doc,
+          { ...spec.vars, ...args, ...(Object.keys(filter).length ? { filter } : {}) },
+          (d) => spec.path.reduce<any>((v, k) => v?.[k], d),
+          { after },
+        );
         for await (const page of pages) {
           out.rows(page.nodes);
           rows += page.nodes.length;

@@ -32,9 +32,18 @@ import { TargetService } from './targets/target.service';
 import { createActivityLoaders } from './activities/activity.loaders';
 import { ActivityService } from './activities/activity.service';
 import { StatisticsService } from './statistics/statistics.service';
+import { createNominationLoaders } from './nominations/nomination.loaders';
+import { NominationService } from './nominations/nomination.service';
+import { systemClock, type Clock } from '../db/clock';
+
+/** Options of the services: `clock` is the server time rules read (the nomination notice); tests inject one they can move. */
+export interface ServiceOptions {
+  clock?: Clock;
+}
 
 /** Every module's service, created once per process. */
-export function createServices(ds: DataSource) {
+export function createServices(ds: DataSource, options: ServiceOptions = {}) {
+  const clock = options.clock ?? systemClock;
   const audit = new AuditService(ds);
   const regions = new RegionService(ds, audit);
   const organizations = new OrganizationService(ds, audit, regions);
@@ -52,13 +61,14 @@ export function createServices(ds: DataSource) {
   const targets = new TargetService(ds, audit, regions);
   const activities = new ActivityService(ds, audit, regions, organizations, beneficiaries);
   const statistics = new StatisticsService(ds, regions, targets);
+  const nominations = new NominationService(ds, audit, clock, regions, organizations, experts, agreements);
   // One hub per process: fans filing events out to this instance's subscribers (started by the server).
   const notificationHub = new NotificationHub(notifications, createLogger('warn'));
   notificationHub.preload = async (rows) => {
     const found = await agreements.byIds(Scope.everything, rows.map((n) => n.agreementId));
     rows.forEach((n, i) => (n.preloadedAgreement = found[i] ?? undefined));
   };
-  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, evaluations, notifications, notificationHub, targets, activities, statistics };
+  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, evaluations, notifications, notificationHub, targets, activities, statistics, nominations, clock };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -77,6 +87,7 @@ export function createLoaders(ds: DataSource, services: Services, scope: Scope, 
     ...createNotificationLoaders(services.notifications, scope, principal ?? ANONYMOUS),
     ...createTargetLoaders(services.targets, scope),
     ...createActivityLoaders(services.activities, scope),
+    ...createNominationLoaders(ds, services.nominations, scope),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -31,6 +31,8 @@ import { ServiceMatch } from './matching/match.entity';
 import { MatchCandidateResolver, MatchingResolver, NeedMatchesResolver } from './matching/matching.resolver';
 import { Evaluation, EvaluationIndicator, EvaluationScore, IndicatorSet } from './evaluations/evaluation.entity';
 import { AgreementEvaluationsResolver, EvaluationResolver, EvaluationScoreResolver, IndicatorSetResolver } from './evaluations/evaluation.resolver';
+import { Commendation, NominationCandidate, NominationCandidateStep, NominationObjection, NominationReviewer, NominationRound, NominationScore } from './nominations/nomination.entity';
+import { CommendationResolver, NominationCandidateResolver, NominationObjectionResolver, NominationRoundResolver } from './nominations/nomination.resolver';
 import { Target } from './targets/target.entity';
 import { TargetResolver } from './targets/target.resolver';
 import { Activity, ActivityHousehold, Facility } from './activities/activity.entity';
@@ -39,14 +41,14 @@ import { HouseholdVillageStats } from './statistics/household-village-stats.enti
 import { StatisticsResolver } from './statistics/statistics.resolver';
 
 /** Every TypeORM entity (the data source maps exactly these). */
-export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, IndicatorSet, EvaluationIndicator, Evaluation, EvaluationScore, Notification, NotificationAck, Target, Facility, Activity, ActivityHousehold, HouseholdVillageStats];
+export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, IndicatorSet, EvaluationIndicator, Evaluation, EvaluationScore, Notification, NotificationAck, Target, Facility, Activity, ActivityHousehold, HouseholdVillageStats, NominationRound, NominationCandidate, NominationCandidateStep, NominationReviewer, NominationScore, NominationObjection, Commendation];
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver, AgreementResolver, AgreementTaskResolver, AgreementProgressReportResolver, EvaluationResolver, IndicatorSetResolver, EvaluationScoreResolver, AgreementEvaluationsResolver, NotificationResolver, AgreementFiledEventResolver, TargetResolver, FacilityResolver, ActivityResolver, StatisticsResolver];
+export const resolvers: NonEmptyArray<Function> = [NodeResolver, RegionResolver, CountyPairingResolver, OrganizationResolver, ExpertResolver, OrganizationExpertsResolver, AccessResolver, AuditResolver, PoorVillageResolver, HouseholdResolver, NeedResolver, NeedCountResolver, HouseholdNeedsResolver, PoorVillageNeedsResolver, ServiceOfferingResolver, MatchingResolver, MatchCandidateResolver, NeedMatchesResolver, HeartbeatResolver, AgreementResolver, AgreementTaskResolver, AgreementProgressReportResolver, EvaluationResolver, IndicatorSetResolver, EvaluationScoreResolver, AgreementEvaluationsResolver, NotificationResolver, AgreementFiledEventResolver, TargetResolver, FacilityResolver, ActivityResolver, StatisticsResolver, NominationRoundResolver, NominationCandidateResolver, NominationObjectionResolver, CommendationResolver];
 
 /** Object types reachable only through the Node interface must be listed for the schema. */
-export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, IndicatorSet, Evaluation, Notification, Target, Facility, Activity];
+export const orphanedTypes = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, IndicatorSet, Evaluation, Notification, Target, Facility, Activity, NominationRound, NominationCandidate, NominationObjection, Commendation];
 
 registerNodeType<Context>('Region', (ctx, keys) => ctx.loaders.regionByCode.loadMany(keys));
 registerNodeType<Context>('CountyPairing', (ctx, keys) => ctx.loaders.pairingById.loadMany(keys));
@@ -69,3 +71,7 @@ registerNodeType<Context>('Notification', (ctx, keys) => (hasRole(ctx.principal,
 registerNodeType<Context>('Target', (ctx, keys) => ctx.loaders.targetById.loadMany(keys));
 registerNodeType<Context>('Facility', (ctx, keys) => ctx.loaders.facilityById.loadMany(keys));
 registerNodeType<Context>('Activity', (ctx, keys) => ctx.loaders.activityById.loadMany(keys));
+registerNodeType<Context>('NominationRound', (ctx, keys) => ctx.loaders.nominationRoundById.loadMany(keys));
+registerNodeType<Context>('NominationCandidate', (ctx, keys) => ctx.loaders.nominationCandidateById.loadMany(keys));
+registerNodeType<Context>('NominationObjection', (ctx, keys) => ctx.loaders.nominationObjectionById.loadMany(keys));
+registerNodeType<Context>('Commendation', (ctx, keys) => ctx.loaders.commendationById.loadMany(keys));

@@ -24,7 +24,7 @@ import { requestStats, type RequestStats } from '../db/request-stats';
 import { createSchema } from '../graphql/schema';
 import { Scope } from '../graphql/scope';
 import type { Principal } from '../graphql/principal';
-import { createLoaders, createServices, type Context, type Services } from '../modules/context';
+import { createLoaders, createServices, type Context, type ServiceOptions, type Services } from '../modules/context';
 import { orphanedTypes, resolvers } from '../modules/registry';
 import { Authenticator } from './auth';
 import type { Logger } from './logger';
@@ -108,9 +108,9 @@ function requestIdOf(header: unknown): string {
 }
 
 /** Starts the GraphQL server on an open database. */
-export async function startServer(config: Config, db: Database, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: Config, db: Database, logger: Logger, options: ServiceOptions = {}): Promise<RunningServer> {
   const schema = await createSchema(resolvers, orphanedTypes);
-  const services = createServices(db.dataSource);
+  const services = createServices(db.dataSource, options);
   const auth = new Authenticator(config);
   // Service accounts: API keys are verified against the api_key table (hash only), revocation is immediate.
   auth.apiKeys = services.access;

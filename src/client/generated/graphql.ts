@@ -1455,7 +1455,7 @@ export const ActivitiesDocument = {"kind":"Document","definitions":[{"kind":"Ope
 export const RecordFacilityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordFacility"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordFacilityInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordFacility"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"facility"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"regionCode"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"startDate"}},{"kind":"Field","name":{"kind":"Name","value":"endDate"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<RecordFacilityMutation, RecordFacilityMutationVariables>;
 export const RecordActivityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordActivity"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordActivityInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordActivity"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"activity"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"date"}},{"kind":"Field","name":{"kind":"Name","value":"regionCode"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"attendees"}},{"kind":"Field","name":{"kind":"Name","value":"techniquesTaught"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}},{"kind":"Field","name":{"kind":"Name","value":"householdsUpdated"}},{"kind":"Field","name":{"kind":"Name","value":"householdsAtTechniqueLimit"}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<RecordActivityMutation, RecordActivityMutationVariables>;
 /** Input types with an `idempotencyKey` field: mutations taking them get a key and are retried. */
-export const IDEMPOTENT_INPUT_TYPES: ReadonlySet<string> = new Set(["CreateCountyPairingInput","CreateEvaluationInput","CreateExpertInput","CreateIndicatorSetInput","CreateOrganizationInput","ImportExpertsInput","ImportHouseholdsInput","ImportOrganizationsInput","ImportPoorVillagesInput","RecordActivityInput","RecordFacilityInput"]);
+export const IDEMPOTENT_INPUT_TYPES: ReadonlySet<string> = new Set(["AddNominationCandidateInput","CreateCountyPairingInput","CreateEvaluationInput","CreateExpertInput","CreateIndicatorSetInput","CreateNominationRoundInput","CreateOrganizationInput","ImportExpertsInput","ImportHouseholdsInput","ImportOrganizationsInput","ImportPoorVillagesInput","LodgeNominationObjectionInput","RecordActivityInput","RecordCommendationInput","RecordFacilityInput"]);
 /** Field types (GraphQL notation) of every filter input, for turning `key=value` pairs into variables. */
 export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "ActivityFilter": {
@@ -1488,6 +1488,15 @@ export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string,
     "from": "DateTimeISO",
     "operation": "String",
     "to": "DateTimeISO"
+  },
+  "CommendationFilter": {
+    "expertId": "ID",
+    "level": "[NominationLevel!]",
+    "organizationId": "ID",
+    "recipientKind": "[CommendationRecipientKind!]",
+    "titleContains": "String",
+    "within": "String",
+    "year": "Int"
   },
   "CoverageFilter": {
     "categories": "[ServiceCategory!]",
@@ -1544,6 +1553,18 @@ export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string,
     "status": "[NeedStatus!]",
     "urgency": "[NeedUrgency!]",
     "within": "String"
+  },
+  "NominationCandidateFilter": {
+    "kind": "NominationCandidateKind",
+    "status": "[NominationCandidateStatus!]"
+  },
+  "NominationRoundFilter": {
+    "level": "[NominationLevel!]",
+    "parentRoundId": "ID",
+    "status": "[NominationRoundStatus!]",
+    "titleContains": "String",
+    "within": "String",
+    "year": "Int"
   },
   "NotificationFilter": {
     "agreementId": "ID",

@@ -6,6 +6,7 @@ import { NOTIFICATION_READERS } from '../notifications/notification.resolver';
 import { EVALUATION_REVIEWERS, INDICATOR_SET_ADMINS } from '../evaluations/evaluation.resolver';
 import { TARGET_SETTERS } from '../targets/target.resolver';
 import { ACTIVITY_RECORDERS } from '../activities/activity.resolver';
+import { NOMINATION_REVIEWERS } from '../nominations/nomination.resolver';
 
 /**
  * Who may call each root field of the schema. `public`: anyone, anonymous included. Otherwise `roles`
@@ -115,4 +116,20 @@ export const PERMISSIONS: Record<string, Permission> = {
   'Query.statistics': { roles: [], scoped: true, note: 'null for a region outside the scope; 000000 only for national scope' },
   'Query.countyAssessments': { roles: [], scoped: true, note: 'counties in scope only' },
   'Subscription.heartbeat': { public: true, scoped: false, note: 'data-free keep-alive ticks' },
+  // Nominations (组织申报/推荐评选), public notice (公示) and commendations (表彰).
+  'Query.nominationRound': { roles: [], scoped: true, note: 'rounds of associations inside the scope' },
+  'Query.nominationRounds': { roles: [], scoped: true, note: 'rounds of associations inside the scope' },
+  'Query.commendations': { roles: [], scoped: true, note: 'recipients inside the scope' },
+  'Mutation.createNominationRound': { roles: COORDINATORS, scoped: true, note: 'national round: national association; other rounds: a coordinator covering the parent round (allots the quota)' },
+  'Mutation.addNominationCandidate': { roles: COORDINATORS, scoped: true, note: 'coordinators covering the round; NOT_ELIGIBLE unless in the registry with a registered agreement' },
+  'Mutation.assignNominationReviewers': { roles: COORDINATORS, scoped: true, note: 'coordinators covering the round' },
+  'Mutation.scoreNominationCandidate': { roles: NOMINATION_REVIEWERS, scoped: true, note: "only members of the round's panel" },
+  'Mutation.closeNominationPanel': { roles: COORDINATORS, scoped: true, note: 'coordinators covering the round' },
+  'Mutation.selectNominationCandidates': { roles: COORDINATORS, scoped: true, note: 'coordinators covering the round; within the quota' },
+  'Mutation.publishNominationNotice': { roles: COORDINATORS, scoped: true, note: 'coordinators covering the round' },
+  'Mutation.submitNominationRound': { roles: COORDINATORS, scoped: true, note: 'coordinators covering the round; after 7 full days of notice, no open objection' },
+  'Mutation.revokeNominationCandidate': { roles: COORDINATORS, scoped: true, note: 'coordinators covering the round' },
+  'Mutation.lodgeNominationObjection': { roles: [], scoped: true, note: 'anyone authenticated whose scope covers the round, during the notice' },
+  'Mutation.resolveNominationObjection': { roles: COORDINATORS, scoped: true, note: 'coordinators covering the round' },
+  'Mutation.recordCommendation': { roles: COORDINATORS, scoped: true, note: 'the commending association or above; recipient inside its region' },
 };

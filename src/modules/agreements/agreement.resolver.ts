@@ -45,7 +45,7 @@ export function nulCharacters(value: unknown, path: string[] = ['input']): UserE
   return [];
 }
 
-/** `mutation()` after refusing NUL characters. */
+/** `mutation()` after refusing NUL characters (also used by modules above agreements). */
 export function checked<P extends object>(input: object, run: () => Promise<Partial<P>>): Promise<P & { userErrors: UserError[] }> {
   const nul = nulCharacters(input);
   if (nul.length) return Promise.resolve({ userErrors: nul } as unknown as P & { userErrors: UserError[] });

@@ -65,6 +65,9 @@ export class StateError extends DomainError {
   }
 }
 
+/** States in which an agreement counts as registered in the national registry (已入库): registered and after, not terminated. */
+export const REGISTERED_AGREEMENT_STATUSES: readonly AgreementStatus[] = [AgreementStatus.REGISTERED, AgreementStatus.IN_PROGRESS, AgreementStatus.COMPLETED];
+
 /** The review state an agreement enters when filed, from the filer's level (报上一级科协备案). */
 export function firstReview(filerLevel: RegionLevel): AgreementStatus {
   if (filerLevel === RegionLevel.VILLAGE || filerLevel === RegionLevel.TOWNSHIP) return AgreementStatus.COUNTY_REVIEW;
@@ -218,6 +221,25 @@ export class AgreementService {
   async itemsOf(reportIds: readonly string[]): Promise<AgreementProgressItem[][]> {
     const rows = await this.ds.getRepository(AgreementProgressItem).find({ where: { reportId: In([...reportIds]) } });
     return reportIds.map((id) => rows.filter((r) => r.reportId === id));
+  }
+
+  /**
+   * How many registered agreements (已入库: REGISTERED, IN_PROGRESS or COMPLETED) each provider — organizations
+   * or experts — takes part in, counting only agreements inside a region code prefix ('' = anywhere). One
+   * statement. Nominations use it for eligibility (只有已入库备案的组织和专家可申报).
+   */
+  async registeredAgreementCounts(provider: 'ORGANIZATION' | 'EXPERT', ids: readonly string[], withinPrefix = ''): Promise<number[]> {
+    const valid = ids.filter((id) => UUID.test(id));
+    if (!valid.length) return ids.map(() => 0);
+    const sql =
+      provider === 'ORGANIZATION'
+        ? `SELECT a."organizationId" AS id, COUNT(*)::int AS n FROM agreement a
+            WHERE a."organizationId" = ANY($1::uuid[]) AND a.status::text = ANY($2::text[]) AND a."regionCode" LIKE $3 GROUP BY a."organizationId"`
+        : `SELECT ae."expertId" AS id, COUNT(*)::int AS n FROM agreement_expert ae JOIN agreement a ON a.id = ae."agreementId"
+            WHERE ae."expertId" = ANY($1::uuid[]) AND a.status::text = ANY($2::text[]) AND a."regionCode" LIKE $3 GROUP BY ae."expertId"`;
+    const rows: Array<{ id: string; n: number }> = await this.ds.query(sql, [valid, REGISTERED_AGREEMENT_STATUSES, `${withinPrefix}%`]);
+    const map = new Map(rows.map((r) => [r.id, Number(r.n)]));
+    return ids.map((id) => map.get(id) ?? 0);
   }
 
   // ---------------------------------------------------------------- drafting
