@@ -54,6 +54,20 @@ export interface Config {
   metrics: boolean;
   /** Milliseconds SIGTERM waits for in-flight requests before closing them. */
   shutdownGraceMs: number;
+  /**
+   * Express `trust proxy` (ZHULI_TRUST_PROXY): unset/false = the client IP is the socket address and
+   * X-Forwarded-For is ignored; `true`, a hop count, or comma-separated addresses/subnets of the proxies
+   * (e.g. `loopback, 10.0.0.0/8`) = the client IP is taken from X-Forwarded-For as far as those proxies go.
+   */
+  trustProxy: boolean | number | string;
+  /** Most subscriptions one graphql-ws connection may have open at once. */
+  maxSubscriptionsPerConnection: number;
+  /** Milliseconds between housekeeping runs (one instance at a time, under an advisory lock); 0 = never. */
+  housekeepingIntervalMs: number;
+  /** Milliseconds after which an idempotency key still "running" is marked failed (the process died mid-way). */
+  idempotencyStuckMs: number;
+  /** Days filing notifications are kept; older rows are deleted by housekeeping (0 = keep forever). */
+  notificationRetentionDays: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -61,6 +75,15 @@ function int(value: string | undefined, fallback: number, name: string): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+/** `trust proxy` as Express understands it: false, true, a hop count, or a list of addresses/subnets. */
+function trustProxy(value: string | undefined): boolean | number | string {
+  const v = (value ?? '').trim();
+  if (v === '' || ['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
+  if (['true', 'yes', 'on'].includes(v.toLowerCase())) return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -99,5 +122,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     landingPage: bool(env.ZHULI_LANDING_PAGE, env.NODE_ENV !== 'production'),
     metrics: bool(env.ZHULI_METRICS, true),
     shutdownGraceMs: int(env.ZHULI_SHUTDOWN_GRACE_MS, 25000, 'ZHULI_SHUTDOWN_GRACE_MS'),
+    trustProxy: trustProxy(env.ZHULI_TRUST_PROXY),
+    maxSubscriptionsPerConnection: int(env.ZHULI_MAX_SUBSCRIPTIONS_PER_CONNECTION, 50, 'ZHULI_MAX_SUBSCRIPTIONS_PER_CONNECTION'),
+    housekeepingIntervalMs: int(env.ZHULI_HOUSEKEEPING_INTERVAL_MS, 10 * 60_000, 'ZHULI_HOUSEKEEPING_INTERVAL_MS'),
+    idempotencyStuckMs: int(env.ZHULI_IDEMPOTENCY_STUCK_MS, 10 * 60_000, 'ZHULI_IDEMPOTENCY_STUCK_MS'),
+    notificationRetentionDays: int(env.ZHULI_NOTIFICATION_RETENTION_DAYS, 365, 'ZHULI_NOTIFICATION_RETENTION_DAYS'),
   };
 }

@@ -1,4 +1,5 @@
 import { toGlobalId } from '../src/graphql/node';
+import { agreementContent, SIGNATORIES } from '../bench/agreement-content';
 import type { TestApp } from './harness';
 
 /** Fields of an agreement every test reads back. */
@@ -21,28 +22,10 @@ export async function orgId(app: TestApp, name: string): Promise<string> {
 export async function completeInput(app: TestApp, county = '341524', extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const [village] = await poorVillages(app, county, 1);
   const [{ id }] = await app.ds.query(`SELECT id FROM organization WHERE "regionCode" LIKE $1 AND status = 'ACTIVE' ORDER BY name LIMIT 1`, [`${county}%`]);
-  return {
-    title: `科技帮扶协议 ${county} ${Math.random().toString(36).slice(2, 8)}`,
-    regionCode: county,
-    organizationId: toGlobalId('Organization', id),
-    villageCodes: [village],
-    periodStart: '2018-03-01',
-    periodEnd: '2020-12-31',
-    goals: '帮助贫困户掌握实用技术，增加收入',
-    measures: '集中培训与现场指导相结合',
-    mechanism: '每季度会商，每月入村指导，按季度报送进展',
-    tasks: [
-      { kind: 'TRAINING', description: '种植技术培训', plannedQuantity: 4, unit: '期' },
-      { kind: 'HOUSEHOLDS_REACHED', description: '结对帮扶贫困户', plannedQuantity: 20, unit: '户' },
-    ],
-    ...extra,
-  };
+  return { ...agreementContent(county, id, village, `科技帮扶协议 ${county} ${Math.random().toString(36).slice(2, 8)}`), ...extra };
 }
 
-export const SIGNATORIES = [
-  { party: '县科学技术协会', name: '李明华', role: '主席' },
-  { party: '村民委员会', name: '王德贵', role: '主任' },
-];
+export { SIGNATORIES };
 
 export type Ref = { id: string; version: number; status: string; registryNumber?: string | null; reviewLevel?: string | null; returnReason?: string | null; regionCode?: string };
 

@@ -114,6 +114,30 @@ describe('zhuli import households', () => {
     const [v] = await app.ds.query(`SELECT specialty, "hasRuralTechAssociation", "hasNewBusinessEntity", "hasBrand", "hasEStation" FROM poor_village WHERE "regionCode" = $1`, [code]);
     expect(v).toEqual({ specialty: '茶叶', hasRuralTechAssociation: true, hasNewBusinessEntity: false, hasBrand: true, hasEStation: true });
   }, 60_000);
+
+  it('refuses files over the size limit and stops at an overlong line, with clear errors (exit 2)', async () => {
+    const lines = [HEADER];
+    for (let i = 1; i <= 20; i++) lines.push(line(100 + i));
+    const file = path.join(dir, 'limits.csv');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    const tooBig = await cli('import', 'households', file, '--max-file-mb', '0.001');
+    expect(tooBig.code).toBe(2);
+    expect(tooBig.err).toMatch(/limits\.csv is \d+ bytes; at most 1048 bytes are imported at once \(--max-file-mb\): split it/);
+    const [{ n: none }] = await app.ds.query(`SELECT count(*)::int n FROM household WHERE "registryNumber" LIKE 'C70001%'`);
+    expect(none).toBe(0);
+
+    // A line of 100 kB (e.g. a file without line breaks) is refused while reading, before it is buffered whole.
+    const junk = path.join(dir, 'one-line.csv');
+    fs.writeFileSync(junk, `${HEADER}\n${line(200)}\n${'x'.repeat(100 * 1024)}\n${line(201)}\n`);
+    const long = await cli('import', 'households', junk, '--batch', '1');
+    expect(long.code).toBe(2);
+    expect(long.err).toMatch(/line 3 is longer than 65536 bytes \(the limit; --max-line-kb\)/);
+    // With a higher limit the same line is read and refused as a row, not as a file.
+    const raised = await cli('import', 'households', junk, '--batch', '1', '--max-line-kb', '200', '--json');
+    expect(raised.code).toBe(1);
+    expect(raised.err).toMatch(/line 3: PARSE: expected 11 columns, found 1/);
+    expect((await cli('import', 'households', junk, '--max-line-kb', 'zero')).code).toBe(2);
+  }, 60_000);
 });
 
 describe('zhuli import organizations|experts', () => {

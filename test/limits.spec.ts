@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import { sha256 } from '../src/server/trusted-documents';
+import { loadConfig } from '../src/config';
 import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
+import { sleep, subscribe, wsClient } from './ws-client';
 
 /** Raw POST to the server (so tests control headers and body exactly). */
 async function post(app: TestApp, body: unknown, headers: Record<string, string> = {}) {
@@ -165,6 +167,28 @@ describe('production settings', () => {
     }
   });
 
+  it('never puts SQL or driver messages in graphql-ws errors either; validation errors keep their message', async () => {
+    const token = await app.token([Role.PROVINCIAL_COORDINATOR], '340000');
+    const client = wsClient(app.url, token);
+    try {
+      const invalid = subscribe(client, 'subscription { noSuchField }');
+      const [v] = await invalid.failed();
+      expect(v).toMatchObject({ message: expect.stringMatching(/noSuchField/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      await app.ds.query('ALTER TABLE notification RENAME TO notification_gone');
+      try {
+        // Resuming reads the notification table first: the driver's error must not reach the client.
+        const broken = subscribe(client, 'subscription { filingEvents(regionCode: "341524", after: "1") { cursor } }');
+        const [e] = await broken.failed();
+        expect(e.extensions.code).toBe('INTERNAL_SERVER_ERROR');
+        expect(JSON.stringify(broken.errors)).not.toMatch(/notification|relation|does not exist|SELECT|stack|\.ts:|at \w+ \(/i);
+      } finally {
+        await app.ds.query('ALTER TABLE notification_gone RENAME TO notification');
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('serves Prometheus metrics', async () => {
     await app.gql('{ regions(first: 2) { nodes { code } } }');
     const res = await fetch(`${app.origin}/metrics`);
@@ -174,6 +198,71 @@ describe('production settings', () => {
     }
     expect(text).toMatch(/zhuli_graphql_requests_total\{type="query",outcome="ok"\} [1-9]/);
     expect(text).toMatch(/zhuli_graphql_errors_total\{code="INTERNAL_SERVER_ERROR"\} [1-9]/);
+  });
+});
+
+describe('subscriptions per WebSocket connection', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ rateLimitPerSecond: 0, maxSubscriptionsPerConnection: 3 });
+  });
+  afterAll(async () => app?.stop());
+
+  it('refuses the subscription past the limit with TOO_MANY_SUBSCRIPTIONS; the others keep running; a slot frees when one ends', async () => {
+    const client = wsClient(app.url, null);
+    try {
+      const HEARTBEAT = 'subscription { heartbeat(intervalSeconds: 1) { sequence } }';
+      const open = [subscribe(client, HEARTBEAT), subscribe(client, HEARTBEAT), subscribe(client, HEARTBEAT)];
+      await Promise.all(open.map((s) => s.take(1, 5000)));
+      const extra = subscribe(client, HEARTBEAT);
+      const [err] = await extra.failed();
+      expect(err).toMatchObject({ message: expect.stringMatching(/At most 3 subscriptions/), extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+      const ticks = open.map((s) => s.events.length);
+      await sleep(1500);
+      open.forEach((s, i) => expect(s.events.length).toBeGreaterThan(ticks[i]));
+      // The server ends the stopped subscription at its generator's next step (at most one tick interval).
+      open[0].stop();
+      await sleep(1500);
+      const again = subscribe(client, HEARTBEAT);
+      await again.take(1, 5000);
+      expect(again.errors).toEqual([]);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('client IP behind a proxy (ZHULI_TRUST_PROXY)', () => {
+  const anonymous = (app: TestApp, ip: string) => post(app, { query: '{ __typename }' }, { 'x-forwarded-for': ip });
+
+  it('parses the setting: off by default, true, a hop count or a list of proxies', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ ZHULI_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ZHULI_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ZHULI_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ZHULI_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+  });
+
+  it('by default X-Forwarded-For is ignored: anonymous callers are limited by the socket address', async () => {
+    const app = await startTestApp({ rateLimitPerSecond: 1, rateLimitBurst: 2 });
+    try {
+      const statuses = [];
+      for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) statuses.push((await anonymous(app, ip)).status);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('behind a trusted proxy each forwarded client has its own bucket', async () => {
+    const app = await startTestApp({ rateLimitPerSecond: 1, rateLimitBurst: 2, trustProxy: 'loopback' });
+    try {
+      const statuses = [];
+      for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.1', '203.0.113.1']) statuses.push((await anonymous(app, ip)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    } finally {
+      await app.stop();
+    }
   });
 });
 

@@ -1,4 +1,8 @@
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { CommendationsDocument, NominationCandidatesDocument, NominationRoundsDocument, ZhuliClient } from '../src/client';
 import { toGlobalId } from '../src/graphql/node';
+import { buildOnce, ROOT } from './process';
 import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
 import { CANDIDATE, keyOf, must, newExpert, newOrganization, registeredAgreement, ROUND, run, type LevelTokens } from './nomination-fixtures';
 
@@ -361,4 +365,43 @@ describe('commendations (表彰)', () => {
     const obj = await readRound(round.county, t.county, 'objections { nodes { id } }');
     expect((await app.gql(`query($id: ID!) { node(id: $id) { ... on NominationObjection { status round { regionCode } } } }`, { id: obj.objections.nodes[0].id }, analyst)).data.node).toEqual({ status: 'UPHELD', round: { regionCode: '341524' } });
   });
+});
+
+describe('the SDK and `zhuli export` read rounds, ranked candidates and commendations', () => {
+  /** Runs the real CLI binary (asynchronously: the server answers from this process). */
+  const cli = (args: string[], token: string) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'zhuli.js'), ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ZHULI_URL: app.url, ZHULI_TOKEN: token } });
+      const r = { code: null as number | null, out: '', err: '' };
+      child.stdout.on('data', (b) => (r.out += b));
+      child.stderr.on('data', (b) => (r.err += b));
+      child.on('close', (code) => resolve({ ...r, code }));
+    });
+
+  it('pages through a round’s ranked candidates with the typed client', async () => {
+    const client = new ZhuliClient({ url: app.url, token: t.county });
+    const rounds = await client.request(NominationRoundsDocument, { filter: { year: 2019 } });
+    expect(rounds.nominationRounds.edges.map((e) => [e.node.regionCode, e.node.status, e.node.quota, e.node.selectedCount])).toEqual([['341524', 'SUBMITTED', 2, 1]]);
+    const ranked: Array<[string, number | null]> = [];
+    for await (const c of client.paginate(NominationCandidatesDocument, { id: round.county, first: 2 }, (d) => d.nominationRound!.candidates)) ranked.push([c.displayName, c.rank]);
+    expect(ranked.slice(0, 2)).toEqual([[NAMES.orgA, 1], ['入库专家Y', 2]]);
+    expect(ranked.slice(2).map((r) => r[1])).toEqual([null, null]);
+    const commended = await client.request(CommendationsDocument, { filter: { within: '341524' }, orderBy: { field: 'YEAR', direction: 'ASC' } });
+    expect(commended.commendations.edges.map((e) => e.node.year)).toEqual([2019, 2019, 2020]);
+  });
+
+  it('exports nomination rounds and commendations as CSV, every row the database holds in scope', async () => {
+    buildOnce();
+    const rounds = await cli(['export', 'nomination-rounds', '--filter', 'year=2019', '--filter', 'within=340000', '--format', 'csv', '--quiet'], t.province);
+    expect(rounds.code).toBe(0);
+    const lines = rounds.out.trimEnd().split('\n');
+    const header = lines[0].split(',');
+    const [{ n }] = await app.ds.query(`SELECT COUNT(*)::int AS n FROM nomination_round WHERE year = 2019 AND "regionCode" LIKE '34%'`);
+    expect(lines.length - 1).toBe(n);
+    expect(lines.slice(1).map((l) => l.split(',')[header.indexOf('regionCode')]).sort()).toEqual(['340000', '341500', '341524']);
+    const comm = await cli(['export', 'commendations', '--filter', 'within=341524', '--format', 'ndjson', '--quiet'], analyst);
+    expect(comm.code).toBe(0);
+    expect(comm.out.trimEnd().split('\n').map((l) => JSON.parse(l).recipientKind).sort()).toEqual(['INDIVIDUAL', 'ORGANIZATION', 'TEAM']);
+    expect((await cli(['export', 'commendations', '--filter', 'colour=red'], analyst)).code).toBe(2);
+  }, 180_000);
 });

@@ -1,7 +1,7 @@
 import { toGlobalId } from '../src/graphql/node';
 import { act, filed, ok, signed, T } from './agreement-fixtures';
 import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
-import { sleep, subscribe, wsClient, type Sub } from './ws-client';
+import { openTracked, sleep, subscribe, wsClient, type Sub } from './ws-client';
 import type { Client } from 'graphql-ws';
 
 let app: TestApp;
@@ -33,14 +33,8 @@ const FILED = `subscription($r: String!, $after: String) { agreementFiled(region
 const EVENTS = `subscription($r: String!, $types: [NotificationType!], $after: String) { filingEvents(regionCode: $r, types: $types, after: $after) { id cursor type regionCode targetLevel targetRegionCode status reason actor { subject } agreement { id status } } }`;
 
 /** Opens a subscription and waits until the server has registered it. */
-async function open(token: string | null, query: string, variables: Record<string, unknown>): Promise<Sub> {
-  const before = app.server.services.notificationHub.subscriberCount;
-  const client = wsClient(app.url, token);
-  clients.push(client);
-  const sub = subscribe(client, query, variables);
-  subs.push(sub);
-  for (let i = 0; i < 100 && app.server.services.notificationHub.subscriberCount === before && !sub.errors.length; i++) await sleep(20);
-  return sub;
+function open(token: string | null, query: string, variables: Record<string, unknown>): Promise<Sub> {
+  return openTracked(app, token, query, variables, { clients, subs });
 }
 
 describe('agreementFiled', () => {

@@ -106,14 +106,32 @@ describeIfPg('database faults and timeouts (own PostgreSQL instance)', () => {
     expect(ok.body.errors).toBeUndefined();
   });
 
-  it('answers 503 TIMEOUT when a request takes longer than the request timeout', async () => {
-    const { server } = await serve({ statementTimeoutMs: 3000, requestTimeoutMs: 300 });
+  it('answers 503 TIMEOUT when a request takes longer than the request timeout, and cancels its SQL statement', async () => {
+    // The statement timeout is far away (20 s): only the request timeout's cancellation can end the statement.
+    const { server, origin } = await serve({ statementTimeoutMs: 20_000, requestTimeoutMs: 300 });
     const lock = await lockTable(pg.url, 'region');
+    // Outside the lock's transaction: pg_stat_activity is a snapshot taken once per transaction.
+    const waiting = async () => {
+      const c = new Client({ connectionString: pg.url });
+      await c.connect();
+      try {
+        const { rows } = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'zhuli' AND state = 'active' AND wait_event_type = 'Lock'`);
+        return rows[0].n as number;
+      } finally {
+        await c.end();
+      }
+    };
     try {
-      const r = await gql(server.url, '{ regions(first: 1) { nodes { code } } }');
+      const pending = gql(server.url, '{ regions(first: 1) { nodes { code } } }');
+      await until('the statement to wait on the lock', async () => (await waiting()) > 0, 5000);
+      const r = await pending;
       expect(r.status).toBe(503);
       expect(r.body.errors?.[0].extensions?.code).toBe('TIMEOUT');
       expect(r.ms).toBeLessThan(2500);
+      // The lock is still held, yet the statement is gone: cancelled, not left to run until statement_timeout.
+      await until('the cancelled statement to leave pg_stat_activity', async () => (await waiting()) === 0, 3000);
+      // Counted once the cancelling connection is closed, a moment after the statement is gone.
+      await until('the cancellation to be counted', async () => /zhuli_cancelled_statements_total 1\b/.test(await (await fetch(`${origin}/metrics`)).text()), 3000);
     } finally {
       await lock.release();
     }

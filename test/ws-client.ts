@@ -1,5 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { TestApp } from './harness';
 
 /** A graphql-ws client for tests (ws implementation, no retries, the token in connectionParams). */
 export function wsClient(httpUrl: string, token: string | null, onClosed?: (code: number, reason: string) => void): Client {
@@ -89,3 +90,17 @@ export function subscribe(client: Client, query: string, variables: Record<strin
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Opens a notification subscription on a connection of its own and waits until the server's hub has registered it
+ * (or it failed); the client and the subscription are added to `track` for the caller's afterEach to close.
+ */
+export async function openTracked(app: TestApp, token: string | null, query: string, variables: Record<string, unknown>, track: { clients: Client[]; subs: Sub[] }): Promise<Sub> {
+  const before = app.server.services.notificationHub.subscriberCount;
+  const client = wsClient(app.url, token);
+  track.clients.push(client);
+  const sub = subscribe(client, query, variables);
+  track.subs.push(sub);
+  for (let i = 0; i < 100 && app.server.services.notificationHub.subscriberCount === before && !sub.errors.length; i++) await sleep(20);
+  return sub;
+}

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { Transform } from 'node:stream';
 import { graphql, type Remote } from './http';
 
 /** What one import command sends: the mutation, its input type and how a file line becomes a row. */
@@ -238,6 +239,35 @@ export interface ImportOptions {
   reportError(line: string): void;
   /** Progress output (stderr); null = quiet. */
   progress: ((text: string) => void) | null;
+  /** Largest file accepted, in bytes (checked before reading). */
+  maxFileBytes?: number;
+  /** Longest line accepted, in bytes (checked while reading, before the line is buffered whole). */
+  maxLineBytes?: number;
+}
+
+/** Default import limits: a province's households fit many times over; a row is a few hundred bytes. */
+export const IMPORT_LIMITS = { maxFileBytes: 2 * 1024 ** 3, maxLineBytes: 64 * 1024 };
+
+/**
+ * Passes bytes through, failing as soon as a line grows past `max` bytes: a file without line breaks (a binary or
+ * a single-line JSON export by mistake) is refused at once instead of being read into memory as one line.
+ */
+function lineLengthGuard(max: number): Transform {
+  let run = 0;
+  let line = 1;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      for (let i = 0; i < chunk.length; i++) {
+        if (chunk[i] === 0x0a) {
+          run = 0;
+          line++;
+        } else if (++run > max) {
+          return done(new LineError(`line ${line} is longer than ${max} bytes (the limit; --max-line-kb): is this a CSV/NDJSON file with one row per line?`));
+        }
+      }
+      done(null, chunk);
+    },
+  });
 }
 
 interface Pending {
@@ -254,8 +284,16 @@ type Result = { created: number; updated: number; unchanged: number; failed: num
 export async function importFile(file: string, kind: ImportKind, opts: ImportOptions): Promise<ImportSummary> {
   const format = /\.(ndjson|jsonl)$/i.test(file) ? 'ndjson' : 'csv';
   const total = fs.statSync(file).size;
-  const stream = fs.createReadStream(file, { encoding: 'utf8' });
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  const maxFile = opts.maxFileBytes ?? IMPORT_LIMITS.maxFileBytes;
+  const size = (n: number) => (n >= 1024 ** 2 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${n} bytes`);
+  if (total > maxFile) throw new LineError(`${file} is ${size(total)}; at most ${size(maxFile)} are imported at once (--max-file-mb): split it`);
+  const stream = fs.createReadStream(file);
+  const guard = lineLengthGuard(opts.maxLineBytes ?? IMPORT_LIMITS.maxLineBytes);
+  let guardError: Error | null = null;
+  guard.on('error', (err) => (guardError = err));
+  const rl = readline.createInterface({ input: stream.pipe(guard), crlfDelay: Infinity });
+  // readline ends quietly when its input fails: the guard's error is rethrown after the loop.
+  guard.on('error', () => rl.close());
   const sum = { rows: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
   const started = Date.now();
   let header: string[] | null = null;
@@ -334,6 +372,7 @@ export async function importFile(file: string, kind: ImportKind, opts: ImportOpt
     }
     if (batch.length >= opts.batchSize) await flush();
   }
+  if (guardError) throw guardError;
   await flush();
   showProgress();
   opts.progress?.('\n');

@@ -4,7 +4,7 @@ import { Role } from '../graphql/principal';
 import { Authenticator, NATIONAL_REGION } from '../server/auth';
 import fs from 'node:fs';
 import { graphql, NetworkError, RemoteError, type Remote } from './http';
-import { EXPERTS, HOUSEHOLDS, importFile, LineError, ORGANIZATIONS, VILLAGES, type ImportKind } from './import';
+import { EXPERTS, HOUSEHOLDS, IMPORT_LIMITS, importFile, LineError, ORGANIZATIONS, VILLAGES, type ImportKind } from './import';
 import { EXIT, UsageError, type Command, type Io } from './command';
 import { clientCommands, REMOTE_HELP_LINES } from './clients';
 import { clientOptionsFrom } from '../client/settings';
@@ -58,7 +58,7 @@ const KEY_FIELDS = 'id keyId name roles regionCode prefix createdBy createdAt la
 function importCommand(kind: ImportKind, what: string, example: string): Command {
   return {
     summary: `import ${what} from a CSV or NDJSON file through the ${kind.mutation} mutation (idempotent upsert)`,
-    help: `zhuli import ${kind.name} FILE [--batch N] [--errors FILE] [--quiet] [--url URL] [--token TOKEN] [--json]
+    help: `zhuli import ${kind.name} FILE [--batch N] [--errors FILE] [--quiet] [--max-file-mb N] [--max-line-kb N] [--url URL] [--token TOKEN] [--json]
 
 Streams FILE in batches of up to 1,000 rows through the ${kind.mutation} mutation: CSV with a header row
 (UTF-8, comma-separated, RFC 4180 quotes), or NDJSON when the name ends in .ndjson or .jsonl (one JSON object
@@ -73,23 +73,35 @@ ${kind.notes}
   --batch N        rows per mutation call (1–1000, default 1000)
   --errors FILE    write the per-line errors to FILE instead of stderr
   --quiet          no progress bar
+  --max-file-mb N  refuse files larger than N MB (default ${IMPORT_LIMITS.maxFileBytes / 1024 ** 2}); exit code 2
+  --max-line-kb N  stop at a line longer than N KB (default ${IMPORT_LIMITS.maxLineBytes / 1024}); exit code 2
 ${REMOTE_HELP}
 
 Examples:
 ${example}`,
-    options: { batch: { type: 'string' }, errors: { type: 'string' }, quiet: { type: 'boolean' }, ...REMOTE_OPTIONS },
+    options: { batch: { type: 'string' }, errors: { type: 'string' }, quiet: { type: 'boolean' }, 'max-file-mb': { type: 'string' }, 'max-line-kb': { type: 'string' }, ...REMOTE_OPTIONS },
     async run({ values, positionals }, io) {
       if (positionals.length !== 1) throw new UsageError('exactly one FILE is required');
       const file = positionals[0];
       if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
       const batchSize = values.batch === undefined ? 1000 : Number(values.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) throw new UsageError('--batch must be between 1 and 1000');
+      const limit = (flag: string, value: unknown, unit: number, fallback: number) => {
+        if (value === undefined) return fallback;
+        const n = Number(value);
+        if (!(n > 0)) throw new UsageError(`--${flag} must be a positive number`);
+        return Math.floor(n * unit);
+      };
+      const maxFileBytes = limit('max-file-mb', values['max-file-mb'], 1024 ** 2, IMPORT_LIMITS.maxFileBytes);
+      const maxLineBytes = limit('max-line-kb', values['max-line-kb'], 1024, IMPORT_LIMITS.maxLineBytes);
       const remote = remoteOf(values, io);
       const errorsOut = values.errors ? fs.openSync(values.errors, 'w') : null;
       try {
         const summary = await importFile(file, kind, {
           remote,
           batchSize,
+          maxFileBytes,
+          maxLineBytes,
           reportError: (line) => (errorsOut !== null ? fs.writeSync(errorsOut, `${line}\n`) : io.err(`${line}\n`)),
           progress: values.quiet ? null : (text) => io.err(text),
         });

@@ -5,6 +5,8 @@ import type { Logger } from '../server/logger';
 /** Per-request counters, carried through async calls so the ORM logger can attribute SQL statements. */
 export interface RequestStats {
   sqlStatements: number;
+  /** Query runners (connections) this request ran statements on; a timed-out request cancels the busy ones. */
+  runners?: Set<QueryRunner>;
 }
 
 export const requestStats = new AsyncLocalStorage<RequestStats>();
@@ -13,9 +15,15 @@ export const requestStats = new AsyncLocalStorage<RequestStats>();
 export class CountingOrmLogger implements OrmLogger {
   constructor(private readonly logger: Logger) {}
 
-  logQuery(query: string, _parameters?: unknown[], _qr?: QueryRunner): void {
+  logQuery(query: string, _parameters?: unknown[], qr?: QueryRunner): void {
     const stats = requestStats.getStore();
-    if (stats) stats.sqlStatements++;
+    if (stats) {
+      stats.sqlStatements++;
+      if (stats.runners && qr) {
+        for (const r of stats.runners) if (r.isReleased) stats.runners.delete(r);
+        stats.runners.add(qr);
+      }
+    }
     if (this.logger.isLevelEnabled('trace')) this.logger.trace({ sql: query }, 'sql');
   }
   logQueryError(error: string | Error, query: string): void {

@@ -14,7 +14,7 @@ export const IDEMPOTENCY_KEY_DESCRIPTION =
   `within ${IDEMPOTENCY_TTL_HOURS} h returns the first result and changes nothing more; the same key with different input is refused. ` +
   'Attempts that end in userErrors are not remembered.';
 
-type Claim = { state: 'new' } | { state: 'done'; response: StoredPayload } | { state: 'pending' } | { state: 'mismatch' };
+type Claim = { state: 'new' } | { state: 'done'; response: StoredPayload } | { state: 'pending' } | { state: 'failed' } | { state: 'mismatch' };
 /** A successful payload as stored: nodes by global ID, other values as JSON. */
 type StoredPayload = Record<string, { entity: string; key: Record<string, unknown> } | { node: string } | { nodes: string[] } | { value: unknown }>;
 
@@ -50,10 +50,15 @@ export class IdempotencyStore {
       [subject, operation, key, requestHash],
     )) as unknown[];
     if (inserted.length) return { state: 'new' };
-    const [row] = (await this.ds.query(`SELECT request_hash, response FROM idempotency_key WHERE subject = $1 AND operation = $2 AND key = $3`, [subject, operation, key])) as Array<{ request_hash: string; response: StoredPayload | null }>;
+    const [row] = (await this.ds.query(`SELECT request_hash, response, failed_at FROM idempotency_key WHERE subject = $1 AND operation = $2 AND key = $3`, [subject, operation, key])) as Array<{
+      request_hash: string;
+      response: StoredPayload | null;
+      failed_at: Date | null;
+    }>;
     if (!row) return this.claim(subject, operation, key, requestHash); // expired between the two statements
     if (row.request_hash !== requestHash) return { state: 'mismatch' };
-    return row.response ? { state: 'done', response: row.response } : { state: 'pending' };
+    if (row.response) return { state: 'done', response: row.response };
+    return row.failed_at ? { state: 'failed' } : { state: 'pending' };
   }
 
   /** An entity row as stored: its entity name and primary key (null when `value` is not an entity). */
@@ -71,6 +76,25 @@ export class IdempotencyStore {
 
   async complete(subject: string, operation: string, key: string, response: StoredPayload): Promise<void> {
     await this.ds.query(`UPDATE idempotency_key SET response = $4, completed_at = now() WHERE subject = $1 AND operation = $2 AND key = $3`, [subject, operation, key, JSON.stringify(response)]);
+  }
+
+  /** Housekeeping: deletes keys past their TTL; returns how many. */
+  async expire(): Promise<number> {
+    const raw: unknown[] = await this.ds.query(`DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => $1) RETURNING key`, [IDEMPOTENCY_TTL_HOURS]);
+    return (Array.isArray(raw[0]) ? raw[0] : raw).length;
+  }
+
+  /**
+   * Housekeeping: a key still "running" after `stuckMs` belongs to a process that died between the mutation and
+   * storing its result (requests end long before: request and statement timeouts). It is marked failed, so a
+   * retry gets a clear INVALID_STATE at once instead of "still running" until the key expires. Returns how many.
+   */
+  async failStuck(stuckMs: number): Promise<number> {
+    const raw: unknown[] = await this.ds.query(
+      `UPDATE idempotency_key SET failed_at = now() WHERE response IS NULL AND failed_at IS NULL AND created_at < now() - make_interval(secs => $1) RETURNING key`,
+      [stuckMs / 1000],
+    );
+    return (Array.isArray(raw[0]) ? raw[0] : raw).length;
   }
 
   /** Forgets a claim whose run failed, so the client may retry (with the same or corrected input). */
@@ -109,6 +133,12 @@ export async function idempotent<P extends { userErrors: UserError[] }>(
   const claim = await store.claim(subject, operation, key, fingerprint(input));
   if (claim.state === 'mismatch') return refused(UserErrorCode.VALIDATION, `This idempotencyKey was already used for ${operation} with different input; use a new key for a new request`) as P;
   if (claim.state === 'pending') return refused(UserErrorCode.INVALID_STATE, 'A request with this idempotencyKey is still running; retry in a moment') as P;
+  if (claim.state === 'failed') {
+    return refused(
+      UserErrorCode.INVALID_STATE,
+      `The first request with this idempotencyKey never finished (the server stopped while running it), so its outcome is unknown; check whether ${operation} took effect, then retry with a new key`,
+    ) as P;
+  }
   if (claim.state === 'done') return (await replay(ctx, store, claim.response)) as P;
   let result: P;
   try {

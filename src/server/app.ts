@@ -26,7 +26,10 @@ import { Scope } from '../graphql/scope';
 import type { Principal } from '../graphql/principal';
 import { createLoaders, createServices, type Context, type ServiceOptions, type Services } from '../modules/context';
 import { orphanedTypes, resolvers } from '../modules/registry';
+import { Client } from 'pg';
+import type { QueryRunner } from 'typeorm';
 import { Authenticator } from './auth';
+import { Housekeeping } from './housekeeping';
 import type { Logger } from './logger';
 
 /** A running Zhuli server: HTTP and WebSocket on one port, same path. */
@@ -36,6 +39,7 @@ export interface RunningServer {
   services: Services;
   auth: Authenticator;
   metrics: Metrics;
+  housekeeping: Housekeeping;
   /** Stops accepting, closes subscriptions (1001 Going Away), waits for in-flight requests, then resolves. */
   stop(): Promise<void>;
 }
@@ -70,7 +74,55 @@ const KNOWN_CODES = new Set([
   'PAYLOAD_TOO_LARGE',
   'TIMEOUT',
   'SERVICE_UNAVAILABLE',
+  'CURSOR_EXPIRED',
+  'TOO_MANY_SUBSCRIPTIONS',
 ]);
+
+/**
+ * What a client may see of an error (HTTP through Apollo's formatError, and graphql-ws): known codes pass
+ * unchanged without stack traces; database faults become TIMEOUT / SERVICE_UNAVAILABLE; anything else becomes a
+ * generic INTERNAL_SERVER_ERROR — never a stack trace, SQL or a driver message.
+ */
+export function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code as string | undefined;
+  if (code && KNOWN_CODES.has(code)) {
+    const { stacktrace: _drop, ...ext } = formatted.extensions ?? {};
+    return { ...formatted, extensions: ext };
+  }
+  const fault = databaseFault(unwrapResolverError(error));
+  if (fault) return { message: fault.message, locations: formatted.locations, path: formatted.path, extensions: { code: fault.code } };
+  return { message: 'Internal server error; quote the request id when reporting it', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * Masks the errors graphql-ws would send as they are. Errors graphql-js raised itself (no originalError: variable
+ * coercion, unknown operation) only describe the client's document and keep their message as BAD_USER_INPUT.
+ */
+function maskWsErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+  return errors.map((e) => {
+    const formatted = e.toJSON();
+    if (!e.originalError && !formatted.extensions?.code) return { ...formatted, extensions: { code: 'BAD_USER_INPUT' } };
+    return maskError(formatted, e);
+  });
+}
+
+/** Cancels the statements still running on these connections (a timed-out request); returns how many. */
+async function cancelStatements(url: string, runners: Iterable<QueryRunner>): Promise<number> {
+  const pids = [...runners]
+    .filter((r) => !r.isReleased)
+    .map((r) => (r as unknown as { databaseConnection?: { processID?: number } }).databaseConnection?.processID)
+    .filter((p): p is number => typeof p === 'number');
+  if (!pids.length) return 0;
+  // A connection of its own: the pool may be exhausted by the very statements being cancelled.
+  const c = new Client({ connectionString: url, application_name: 'zhuli-cancel', connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ ok: boolean }>(`SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND state = 'active'`, [pids]);
+    return rows.filter((r) => r.ok).length;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
 
 /** Answers with a GraphQL-shaped error body outside Apollo (limits, rate limit, timeouts). */
 function sendError(res: express.Response, status: number, code: string, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): void {
@@ -124,6 +176,19 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
   if (trusted) logger.info({ operations: trusted.byHash.size, file: config.trustedDocuments }, 'trusted-documents mode: only registered operations are accepted');
   let draining = false;
   const idempotency = new IdempotencyStore(db.dataSource);
+  // Notification lag: cursor stamped after commit (database clock), and live events handed to local subscribers.
+  services.notifications.onStamped = (lags) => lags.forEach((l) => metrics.notificationPublishLag.observe(Math.max(0, l)));
+  services.notificationHub.onDelivered = (n) => {
+    if (n.publishedAt) metrics.notificationDeliveryLag.observe(Math.max(0, (Date.now() - n.publishedAt.getTime()) / 1000));
+  };
+  const housekeeping = new Housekeeping(
+    db.dataSource,
+    idempotency,
+    services.notifications,
+    { idempotencyStuckMs: config.idempotencyStuckMs, notificationRetentionDays: config.notificationRetentionDays, singleProcess: db.mode === 'embedded' },
+    logger,
+    metrics,
+  );
 
   const buildContext = (principal: Principal, requestId: string): Context => {
     const scope = Scope.of(principal);
@@ -142,6 +207,8 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
 
   const app = express();
   app.disable('x-powered-by');
+  // Off by default: X-Forwarded-For is only believed behind proxies the operator named (ZHULI_TRUST_PROXY).
+  app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   // Slow-loris protection: the whole request must arrive within this time.
   httpServer.requestTimeout = Math.max(config.requestTimeoutMs, 10_000);
@@ -189,19 +256,31 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
         }
       },
       onSubscribe: (ctx, id, payload) => {
+        const open = openSubscriptions.get(ctx.extra);
+        if (open && open.size >= config.maxSubscriptionsPerConnection) {
+          return [new GraphQLError(`At most ${config.maxSubscriptionsPerConnection} subscriptions may be open on one connection; complete some or open another connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+        }
         // The same limits as over HTTP, checked before anything runs.
         try {
-          const document = parse(payload.query, { maxTokens: config.maxQueryTokens });
+          let document;
+          try {
+            document = parse(payload.query, { maxTokens: config.maxQueryTokens });
+          } catch (err) {
+            return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          }
           const errors = validate(schema, document);
-          if (errors.length) return errors;
+          if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
           checkOperation(schema, document, payload.operationName, payload.variables ?? undefined, limits);
         } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError('Invalid operation', { extensions: { code: 'BAD_REQUEST' } })];
+          return [err instanceof GraphQLError && err.extensions?.code ? err : new GraphQLError('Invalid operation', { extensions: { code: 'BAD_REQUEST' } })];
         }
         openSubscriptions.get(ctx.extra)?.add(id);
         metrics.activeSubscriptions.inc();
       },
       onComplete: (ctx, id) => endSubscription(ctx.extra, id),
+      // Results and errors go out masked, as over HTTP: no driver messages, SQL or stack traces.
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: maskWsErrors(result.errors) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => maskWsErrors(errors),
       onClose: (ctx) => {
         if (openSubscriptions.has(ctx.extra)) metrics.wsConnections.dec();
         endSubscription(ctx.extra);
@@ -282,16 +361,7 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
       config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
       statsPlugin,
     ],
-    formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-      const code = formatted.extensions?.code as string | undefined;
-      if (code && KNOWN_CODES.has(code)) {
-        const { stacktrace: _drop, ...ext } = formatted.extensions ?? {};
-        return { ...formatted, extensions: ext };
-      }
-      const fault = databaseFault(unwrapResolverError(error));
-      if (fault) return { message: fault.message, locations: formatted.locations, path: formatted.path, extensions: { code: fault.code } };
-      return { message: 'Internal server error; quote the request id when reporting it', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-    },
+    formatError: maskError,
   });
   await apollo.start();
 
@@ -375,15 +445,28 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
       const requestId = requestIdOf(req.headers['x-request-id']);
       res.setHeader('x-request-id', requestId);
       (req as unknown as { zhuli: RequestExtras }).zhuli = { requestId };
-      const stats: RequestStats = { sqlStatements: 0 };
+      const stats: RequestStats = { sqlStatements: 0, runners: new Set() };
       requestStats.run(stats, next);
     }) as express.RequestHandler,
     ((req, res, next) => {
-      // A request that takes too long is answered with 503; its SQL is bounded by statement_timeout.
+      // A request that takes too long is answered with 503 and its running statements are cancelled (PostgreSQL:
+      // pg_cancel_backend on their connections; a transaction among them rolls back). The embedded database is one
+      // session inside this process, so there its statements end by statement_timeout.
       if (config.requestTimeoutMs > 0) {
+        const stats = requestStats.getStore();
         const timer = setTimeout(() => {
-          logger.warn({ requestId: (req as unknown as { zhuli: RequestExtras }).zhuli.requestId, ms: config.requestTimeoutMs }, 'request timed out');
+          const requestId = (req as unknown as { zhuli: RequestExtras }).zhuli.requestId;
+          logger.warn({ requestId, ms: config.requestTimeoutMs }, 'request timed out');
           sendError(res, 503, 'TIMEOUT', `The request took longer than ${config.requestTimeoutMs} ms and was abandoned; retry later or ask for less`, { 'retry-after': '1' });
+          if (db.mode === 'postgres' && stats?.runners?.size) {
+            cancelStatements(db.url, stats.runners).then(
+              (n) => {
+                metrics.cancelledStatements.inc(n);
+                if (n) logger.warn({ requestId, statements: n }, 'cancelled the SQL of a timed-out request');
+              },
+              (err) => logger.warn({ requestId, err }, 'could not cancel the SQL of a timed-out request'),
+            );
+          }
         }, config.requestTimeoutMs);
         res.on('close', () => clearTimeout(timer));
       }
@@ -410,7 +493,8 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
       const extras = (req as unknown as { zhuli: RequestExtras }).zhuli;
       const p = extras.principal;
       if (p && config.rateLimitExemptAdmins && hasRole(p, Role.NATIONAL_ADMIN)) return next();
-      const key = p && p.kind !== 'ANONYMOUS' ? `principal:${p.subject}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+      // req.ip is the socket address unless ZHULI_TRUST_PROXY names the proxies whose X-Forwarded-For is believed.
+      const key = p && p.kind !== 'ANONYMOUS' ? `principal:${p.subject}` : `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
       const state = rateLimiter.take(key);
       extras.rateLimit = state;
       if (state.allowed) return next();
@@ -456,6 +540,7 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
   );
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  housekeeping.start(config.housekeepingIntervalMs);
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/graphql`;
   logger.info({ url, database: db.mode }, 'Zhuli is serving GraphQL over HTTP and WebSocket');
@@ -466,8 +551,10 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
     services,
     auth,
     metrics,
+    housekeeping,
     async stop() {
       draining = true;
+      await housekeeping.stop();
       // Subscriptions first: clients get 1001 (Going Away) and resubscribe elsewhere; then Apollo's drain
       // closes the listener, lets in-flight requests (and their transactions) finish, and closes idle sockets.
       await wsCleanup.dispose();

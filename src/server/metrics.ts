@@ -18,6 +18,20 @@ export class Metrics {
   readonly rateLimited = new Counter({ name: 'zhuli_rate_limited_total', help: 'Requests refused with 429', registers: [this.registry] });
   readonly activeSubscriptions = new Gauge({ name: 'zhuli_active_subscriptions', help: 'Open graphql-ws subscriptions', registers: [this.registry] });
   readonly wsConnections = new Gauge({ name: 'zhuli_websocket_connections', help: 'Open graphql-ws connections', registers: [this.registry] });
+  readonly notificationPublishLag = new Histogram({
+    name: 'zhuli_notification_publish_lag_seconds',
+    help: "Filing notifications: from the event's transaction (its `at`) to its cursor being stamped after commit (database clock)",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly notificationDeliveryLag = new Histogram({
+    name: 'zhuli_notification_delivery_lag_seconds',
+    help: 'Filing notifications: from the cursor being stamped to the live event being handed to a subscriber of this instance (replays of resumed subscriptions excluded)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly cancelledStatements = new Counter({ name: 'zhuli_cancelled_statements_total', help: 'SQL statements cancelled (pg_cancel_backend) because their request timed out', registers: [this.registry] });
+  readonly housekeeping = new Counter({ name: 'zhuli_housekeeping_rows_total', help: 'Rows changed by housekeeping, by task (expired idempotency keys, stuck keys marked failed, notifications past retention)', labelNames: ['task'] as const, registers: [this.registry] });
   readonly ready = new Gauge({ name: 'zhuli_ready', help: '1 when the database answered the last readiness check', registers: [this.registry] });
 
   constructor(pool: () => { total: number; idle: number; waiting: number } | null) {

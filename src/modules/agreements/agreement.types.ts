@@ -1,5 +1,6 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ArrayMaxSize, IsDateString, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsDateString, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
 import { OrderDirection } from '../regions/region.types';
@@ -113,6 +114,11 @@ abstract class AgreementContentInput {
 /** Input of `createAgreement`. */
 @InputType({ description: 'A new assistance agreement (帮扶协议书), created as DRAFT; content may be completed later' })
 export class CreateAgreementInput extends AgreementContentInput {
+  @Field({ nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string;
   @Field({ description: 'Title (协议名称)' })
   @MinLength(2)
   @MaxLength(200)

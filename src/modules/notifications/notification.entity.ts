@@ -58,6 +58,7 @@ registerEnumType(NotificationTarget, {
 @Index('notification_unpublished_idx', ['id'], { where: '"cursor" IS NULL' })
 @Index('notification_region_idx', ['regionCode', 'cursor'])
 @Index('notification_agreement_idx', ['agreementId'])
+@Index('notification_at_idx', ['at'])
 export class Notification {
   get nodeType(): string {
     return 'Notification';

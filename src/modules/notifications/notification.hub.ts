@@ -34,6 +34,8 @@ export class NotificationHub {
   private stopped = false;
   private reconnectDelay = 250;
   preload?: Preloader;
+  /** Called when a live event is handed to a subscriber stream (publish → delivery lag; the server's metrics). */
+  onDelivered?: (n: Notification) => void;
 
   constructor(
     private readonly service: NotificationService,
@@ -150,7 +152,7 @@ export class NotificationHub {
 
   /** Opens a subscriber stream: replays after `after` (if given), then live events, each once, in cursor order. */
   subscribe(options: StreamOptions): AsyncIterableIterator<Notification> {
-    const stream = new Stream(options, () => this.streams.delete(stream));
+    const stream = new Stream(options, () => this.streams.delete(stream), (n) => this.onDelivered?.(n));
     this.streams.add(stream);
     stream.begin(options.after ?? this.last, options.after !== null, (c) => this.service.replay(c, options.filter), this.preload);
     return stream;
@@ -171,6 +173,7 @@ class Stream implements AsyncIterableIterator<Notification> {
   constructor(
     private readonly options: StreamOptions,
     private readonly detach: () => void,
+    private readonly delivered: (n: Notification) => void,
   ) {
     if (options.expiresAt) {
       // A second of grace: the server closes the socket with 4401 at expiry; this ends streams on any transport.
@@ -197,11 +200,11 @@ class Stream implements AsyncIterableIterator<Notification> {
         for (;;) {
           const rows = await fetch(this.last);
           if (preload && rows.length) await preload(rows);
-          for (const n of rows) this.push(n);
+          for (const n of rows) this.push(n, false);
           if (rows.length < 500) break;
         }
         this.live = true;
-        for (const n of this.buffered.splice(0)) this.push(n);
+        for (const n of this.buffered.splice(0)) this.push(n, true);
       } catch (err) {
         this.fail(err);
       }
@@ -213,7 +216,7 @@ class Stream implements AsyncIterableIterator<Notification> {
     if (this.done) return;
     if (!this.matches(n)) return;
     if (!this.live) this.buffered.push(n);
-    else this.push(n);
+    else this.push(n, true);
   }
 
   private matches(n: Notification): boolean {
@@ -223,10 +226,12 @@ class Stream implements AsyncIterableIterator<Notification> {
     return this.options.accept ? this.options.accept(n) : true;
   }
 
-  private push(n: Notification): void {
+  /** Hands an event to the consumer unless already delivered; `live` = came from the hub (not a replay). */
+  private push(n: Notification, live: boolean): void {
     if (this.done || big(n.cursor as string) <= big(this.last)) return;
     if (this.options.expiresAt && this.options.expiresAt * 1000 <= Date.now()) return this.finish();
     this.last = n.cursor as string;
+    if (live) this.delivered(n);
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;

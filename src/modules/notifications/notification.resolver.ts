@@ -39,8 +39,11 @@ export class AgreementFiledEvent {
   filer: FilingActor;
 }
 
-/** Checks a subscription's region against the caller's scope and builds its stream. */
-function openStream(ctx: Context, args: { regionCode: string; after?: string | null; types?: NotificationType[] | null }, types: NotificationType[] | null): AsyncIterable<Notification> {
+/**
+ * Checks a subscription's region against the caller's scope and builds its stream; a resume cursor older than the
+ * retained notifications is refused (CURSOR_EXPIRED) rather than silently skipping the pruned events.
+ */
+async function openStream(ctx: Context, args: { regionCode: string; after?: string | null; types?: NotificationType[] | null }, types: NotificationType[] | null): Promise<AsyncIterable<Notification>> {
   if (typeof args.regionCode !== 'string' || !/^\d{6}(\d{3}){0,2}$/.test(args.regionCode)) {
     throw new GraphQLError('regionCode must be a 6, 9 or 12 digit division code', { extensions: { code: 'BAD_USER_INPUT', argument: 'regionCode' } });
   }
@@ -53,6 +56,7 @@ function openStream(ctx: Context, args: { regionCode: string; after?: string | n
     throw new GraphQLError(`Region ${args.regionCode} is outside your region scope`, { extensions: { code: 'FORBIDDEN' } });
   }
   const principal = ctx.principal;
+  if (args.after != null) await ctx.services.notifications.assertResumable(args.after);
   return ctx.services.notificationHub.subscribe({
     filter: { prefix, types },
     after: args.after ?? null,

@@ -39,6 +39,8 @@ function toEntity(r: Record<string, unknown>): Notification {
 export class NotificationService implements NotificationPort {
   /** Called after every successful publish (the hub fetches and fans out). */
   onPublished?: (cursor: string | null) => void;
+  /** Called with each stamped row's lag (event's transaction → cursor stamped, seconds; the server's metrics). */
+  onStamped?: (lagSeconds: number[]) => void;
   logger?: Logger;
 
   constructor(private readonly ds: DataSource) {}
@@ -82,18 +84,69 @@ export class NotificationService implements NotificationPort {
       const raw: unknown[] = await em.query(
         `WITH base AS (SELECT COALESCE(MAX(cursor), 0) AS m FROM notification),
               pending AS (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn FROM notification WHERE cursor IS NULL ORDER BY id LIMIT 1000)
-         UPDATE notification n SET cursor = base.m + pending.rn, "publishedAt" = now()
+         UPDATE notification n SET cursor = base.m + pending.rn, "publishedAt" = clock_timestamp()
            FROM base, pending WHERE n.id = pending.id
-         RETURNING n.cursor::text AS cursor`,
+         RETURNING n.cursor::text AS cursor, EXTRACT(EPOCH FROM (n."publishedAt" - n.at))::float8 AS lag`,
       );
       // TypeORM answers an UPDATE with [rows, rowCount].
-      const rows = (Array.isArray(raw[0]) ? raw[0] : raw) as Array<{ cursor: string }>;
+      const rows = (Array.isArray(raw[0]) ? raw[0] : raw) as Array<{ cursor: string; lag: number }>;
       if (!rows.length) return null;
+      this.onStamped?.(rows.map((r) => Number(r.lag)));
       const newest = rows.reduce((m, r) => (BigInt(r.cursor) > BigInt(m) ? r.cursor : m), rows[0].cursor);
       // Delivered to every LISTENing instance when this transaction commits; the payload is the cursor only.
       await em.query('SELECT pg_notify($1, $2)', [CHANNEL, newest]);
       return newest;
     });
+  }
+
+  /**
+   * Retention: deletes stamped notifications older than `days` (and their acknowledgements), oldest cursors first
+   * and always a whole prefix of the cursor range, so the retained cursors stay contiguous and a resume from a
+   * pruned cursor can be recognised (`oldestRetainedCursor`). The newest row is never deleted: new cursors continue
+   * from MAX(cursor). Returns how many notifications were deleted.
+   */
+  async prune(days: number, batch = 5000): Promise<number> {
+    const [cut] = (await this.ds.query(
+      `SELECT MAX(cursor)::text AS c FROM notification WHERE cursor IS NOT NULL AND at < now() - make_interval(days => $1)`,
+      [days],
+    )) as Array<{ c: string | null }>;
+    if (!cut?.c) return 0;
+    let deleted = 0;
+    for (;;) {
+      const n = await this.ds.transaction(async (em) => {
+        const raw: unknown[] = await em.query(
+          `DELETE FROM notification WHERE id IN (
+             SELECT id FROM notification WHERE cursor <= $1 AND cursor < (SELECT MAX(cursor) FROM notification) ORDER BY cursor LIMIT $2)
+           RETURNING id::text AS id`,
+          [cut.c, batch],
+        );
+        const rows = (Array.isArray(raw[0]) ? raw[0] : raw) as Array<{ id: string }>;
+        if (rows.length) await em.query(`DELETE FROM notification_ack WHERE "notificationId" = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+        return rows.length;
+      });
+      deleted += n;
+      if (n < batch) return deleted;
+    }
+  }
+
+  /** The lowest cursor still stored (null when there are none): resuming from below it would skip pruned events. */
+  async oldestRetainedCursor(): Promise<string | null> {
+    const [row] = await this.ds.query(`SELECT MIN(cursor)::text AS c FROM notification`);
+    return row?.c ?? null;
+  }
+
+  /**
+   * Refuses a resume whose cursor lies before the retained range (events after it were deleted by retention):
+   * the client must start again from the `notifications` list instead of silently missing events.
+   */
+  async assertResumable(after: string): Promise<void> {
+    const oldest = await this.oldestRetainedCursor();
+    if (oldest !== null && BigInt(after) + 1n < BigInt(oldest)) {
+      throw new GraphQLError(
+        `Cursor ${after} is older than the retained notifications (the oldest kept is ${oldest}); events after it were deleted by retention. Read the notifications list from the start and subscribe without after, or after its newest cursor`,
+        { extensions: { code: 'CURSOR_EXPIRED', argument: 'after', oldestRetainedCursor: oldest } },
+      );
+    }
   }
 
   /** Whether committed rows wait for a cursor (the sweep publishes them: e.g. the process died after commit). */
