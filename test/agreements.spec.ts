@@ -1,5 +1,6 @@
 import { toGlobalId } from '../src/graphql/node';
 import { act, AGREEMENT_FIELDS, completeInput, filed, ok, orgId, poorVillages, R, SIGNATORIES, signed, T } from './agreement-fixtures';
+import { acceptAgreement } from './evaluation-fixtures';
 import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
 import { subscribe, wsClient } from './ws-client';
 
@@ -75,7 +76,12 @@ describe('the full filing chain, one principal per level', () => {
       const afterReport = await read(f.id);
       expect(afterReport.tasks.map((t: any) => t.deliveredQuantity)).toEqual([2, 30]);
 
-      const done = await ok(app, county, 'completeAgreement', { id: started.id, version: afterReport.version, reason: '任务完成，待评估（第6期）' }, R);
+      // Completion needs an acceptance (验收): refused until the county's evaluation is confirmed by the city.
+      const early = await act(app, county, 'completeAgreement', { id: started.id, version: afterReport.version, reason: '任务完成' }, R);
+      expect(early.userErrors.map((e: any) => e.code)).toEqual(['NOT_ELIGIBLE']);
+      expect(early.currentStatus).toBe('IN_PROGRESS');
+      await acceptAgreement(app, f.id);
+      const done = await ok(app, county, 'completeAgreement', { id: started.id, version: afterReport.version, reason: '任务完成，已通过验收' }, R);
       expect(done.status).toBe('COMPLETED');
 
       const final = await read(f.id);
@@ -205,6 +211,7 @@ describe('refused transitions', () => {
     if (state === 'REGISTERED') return a;
     a = await ok(app, county, 'startAgreement', { id: a.id, version: a.version }, T);
     if (state === 'IN_PROGRESS') return a;
+    await acceptAgreement(app, a.id);
     return ok(app, county, 'completeAgreement', { id: a.id, version: a.version, reason: '完成' }, R);
   }
 

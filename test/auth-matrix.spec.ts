@@ -6,6 +6,7 @@ import { withCreditCheck } from '../src/modules/organizations/validators';
 import { orphanedTypes, resolvers } from '../src/modules/registry';
 import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
 import { completeInput, SIGNATORIES } from './agreement-fixtures';
+import { acceptAgreement, evalOk, fixtureSet, FIXTURE_INDICATORS, FULL_MARKS } from './evaluation-fixtures';
 import { sleep, subscribe, wsClient } from './ws-client';
 import { countyRoundIn, must, type RoundFixture, type RoundState } from './nomination-fixtures';
 
@@ -179,6 +180,19 @@ async function agreementIn(state: 'DRAFT' | 'SIGNED' | 'COUNTY_REVIEW' | 'PROVIN
 }
 let fxAgreement: { id: string; title: string; notificationId: string };
 
+// Evaluations (评估): the fixtures' national 2018 COUNTY set, an Anhui set, and evaluations in any state.
+let fxEvaluation: { id: string; agreementId: string; anhuiSet: string };
+let setYear = 1990;
+async function newIndicatorSet(): Promise<{ id: string; version: number }> {
+  return evalOk(app, admin, 'createIndicatorSet', 'CreateIndicatorSetInput', { regionCode: '340000', year: ++setYear, level: 'COUNTY', name: `矩阵指标${setYear}`, indicators: FIXTURE_INDICATORS });
+}
+async function evaluationIn(state: 'DRAFT' | 'SUBMITTED' | 'REVIEWED'): Promise<{ id: string; version: number; agreementId: string }> {
+  const a = await agreementIn('REGISTERED');
+  let e = await evalOk(app, countyTok, 'createEvaluation', 'CreateEvaluationInput', { agreementId: a.id, year: 2018, level: 'COUNTY', indicatorSetId: await fixtureSet(app), scores: FULL_MARKS, evaluatorName: '矩阵评估组' });
+  if (state !== 'DRAFT') e = await evalOk(app, countyTok, 'submitEvaluation', 'EvaluationTransitionInput', { id: e.id, version: e.version });
+  if (state === 'REVIEWED') e = await evalOk(app, cityTok, 'reviewEvaluation', 'ReviewEvaluationInput', { id: e.id, version: e.version, decision: 'CONFIRMED' });
+  return { id: e.id, version: e.version, agreementId: a.id };
+}
 // Nominations (组织申报): fresh 金寨县 rounds in any state (fx.org is eligible: it provides a registered agreement).
 // The server clock runs `clockOffset` ahead so a round's 7-day notice can be served.
 let clockOffset = 0;
@@ -428,6 +442,7 @@ const scenarios: Scenario[] = [
     document: `mutation($i: AgreementReasonInput!) { completeAgreement(input: $i) { userErrors { code message } } }`,
     variables: async () => {
       const a = await agreementIn('IN_PROGRESS');
+      await acceptAgreement(app, a.id); // completion needs an acceptance (验收)
       return { i: { id: a.id, version: a.version, reason: '矩阵测试完成' } };
     },
   },
@@ -437,6 +452,72 @@ const scenarios: Scenario[] = [
     variables: async () => {
       const a = await agreementIn('DRAFT');
       return { i: { id: a.id, version: a.version, reason: '矩阵测试终止' } };
+    },
+  },
+  // Evaluations (评估考核, 评估验收) and indicator sets (考核指标体系).
+  { field: 'Query.evaluation', document: `query($id: ID!) { evaluation(id: $id) { id } }`, variables: async () => ({ id: fxEvaluation.id }), seen: (d) => d.evaluation !== null },
+  { field: 'Query.evaluations', document: `query($a: ID!) { evaluations(filter: { agreementId: $a }) { nodes { id } } }`, variables: async () => ({ a: fxEvaluation.agreementId }), seen: (d) => d.evaluations.nodes.length === 1 },
+  {
+    field: 'Query.indicatorSets',
+    document: `query { indicatorSets(first: 100, filter: { year: 2018, level: [CITY] }) { nodes { id } } }`,
+    variables: async () => ({}),
+    // The Anhui set applies inside Anhui only.
+    seen: (d) => d.indicatorSets.nodes.some((n: any) => n.id === fxEvaluation.anhuiSet),
+  },
+  {
+    field: 'Mutation.createIndicatorSet',
+    document: `mutation($i: CreateIndicatorSetInput!) { createIndicatorSet(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { regionCode: '340000', year: ++setYear, level: 'COUNTY', name: `矩阵新建指标${setYear}`, indicators: FIXTURE_INDICATORS } }),
+  },
+  {
+    field: 'Mutation.updateIndicatorSet',
+    document: `mutation($i: UpdateIndicatorSetInput!) { updateIndicatorSet(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const set = await newIndicatorSet();
+      return { i: { id: set.id, version: set.version, name: `矩阵改名${next()}` } };
+    },
+  },
+  {
+    field: 'Mutation.createEvaluation',
+    document: `mutation($i: CreateEvaluationInput!) { createEvaluation(input: $i) { userErrors { code message } } }`,
+    variables: async () => ({ i: { agreementId: (await agreementIn('REGISTERED')).id, year: 2018, level: 'COUNTY', indicatorSetId: await fixtureSet(app), scores: FULL_MARKS, evaluatorName: '矩阵评估组' } }),
+    // A COUNTY evaluation is made by the county association only.
+    refusedInScope: [Role.CITY_COORDINATOR, Role.PROVINCIAL_COORDINATOR, Role.NATIONAL_ADMIN],
+  },
+  {
+    field: 'Mutation.updateEvaluation',
+    document: `mutation($i: UpdateEvaluationInput!) { updateEvaluation(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const e = await evaluationIn('DRAFT');
+      return { i: { id: e.id, version: e.version, summary: `矩阵评估意见${next()}` } };
+    },
+    refusedInScope: [Role.CITY_COORDINATOR, Role.PROVINCIAL_COORDINATOR, Role.NATIONAL_ADMIN],
+  },
+  {
+    field: 'Mutation.submitEvaluation',
+    document: `mutation($i: EvaluationTransitionInput!) { submitEvaluation(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const e = await evaluationIn('DRAFT');
+      return { i: { id: e.id, version: e.version } };
+    },
+    refusedInScope: [Role.CITY_COORDINATOR, Role.PROVINCIAL_COORDINATOR, Role.NATIONAL_ADMIN],
+  },
+  {
+    field: 'Mutation.reviewEvaluation',
+    document: `mutation($i: ReviewEvaluationInput!) { reviewEvaluation(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const e = await evaluationIn('SUBMITTED');
+      return { i: { id: e.id, version: e.version, decision: 'CONFIRMED' } };
+    },
+    // A COUNTY evaluation is reviewed by the city association only.
+    refusedInScope: [Role.PROVINCIAL_COORDINATOR, Role.NATIONAL_ADMIN],
+  },
+  {
+    field: 'Mutation.recommendEvaluation',
+    document: `mutation($i: RecommendEvaluationInput!) { recommendEvaluation(input: $i) { userErrors { code message } } }`,
+    variables: async () => {
+      const e = await evaluationIn('REVIEWED');
+      return { i: { id: e.id, version: e.version, recommended: true, reason: '矩阵推荐' } };
     },
   },
   // Filing notifications (备案通知) and live filing events.
@@ -661,6 +742,11 @@ beforeAll(async () => {
     const [{ title }] = await app.ds.query(`SELECT title FROM agreement WHERE id = $1`, [key]);
     const [{ id: nid }] = await app.ds.query(`SELECT id::text AS id FROM notification WHERE "agreementId" = $1 AND type = 'FILED'`, [key]);
     fxAgreement = { id: a.id, title, notificationId: toGlobalId('Notification', nid) };
+  }
+  {
+    const anhui = await evalOk(app, admin, 'createIndicatorSet', 'CreateIndicatorSetInput', { regionCode: '340000', year: 2018, level: 'CITY', name: '矩阵安徽市级指标', indicators: FIXTURE_INDICATORS });
+    const e = await evaluationIn('DRAFT');
+    fxEvaluation = { id: e.id, agreementId: e.agreementId, anhuiSet: anhui.id };
   }
   // fx.org provides a registered agreement (eligible for nomination); a round and a commendation to read.
   await agreementIn('REGISTERED');

@@ -2,12 +2,13 @@ import { withCreditCheck } from '../src/modules/organizations/validators';
 import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
 
 /**
- * Ranking fixture (金寨县 341524, category FINANCE_INSURANCE, which no demo offering provides; preferred mode TRAINING):
- *   A  organization in 金寨县 341524, TRAINING, serves 341524, capacity 4   → 30 + 10 + 40 (same county) + 20 = 100
- *   B  expert in 庐阳区 340104 (paired with 金寨县), CONSULTING, serves 341524 → 30 +  0 + 30 (paired)      + 20 =  80
- *   C  expert in 霍邱县 341522 (六安市), CONSULTING, serves 六安市 341500        → 30 +  0 + 20 (same city)   + 20 =  70
- *   D  expert in 瑶海区 340102 (合肥市), CONSULTING, serves Anhui 340000       → 30 +  0 + 10 (same province) + 20 = 60
- *   E  expert in 周至县 610124, CONSULTING, serves the need's township          → 30 +  0 +  0 (elsewhere)  + 20 =  50
+ * Ranking fixture (金寨县 341524, category FINANCE_INSURANCE, which no demo offering provides; preferred mode TRAINING;
+ * no provider has evaluated agreements, so the evaluation component is 0 — test/evaluations.spec.ts covers it):
+ *   A  organization in 金寨县 341524, TRAINING, serves 341524, capacity 4   → 30 + 10 + 40 (same county) + 10 = 90
+ *   B  expert in 庐阳区 340104 (paired with 金寨县), CONSULTING, serves 341524 → 30 +  0 + 30 (paired)      + 10 = 70
+ *   C  expert in 霍邱县 341522 (六安市), CONSULTING, serves 六安市 341500        → 30 +  0 + 20 (same city)   + 10 = 60
+ *   D  expert in 瑶海区 340102 (合肥市), CONSULTING, serves Anhui 340000       → 30 +  0 + 10 (same province) + 10 = 50
+ *   E  expert in 周至县 610124, CONSULTING, serves the need's township          → 30 +  0 +  0 (elsewhere)  + 10 = 40
  * and offerings that are no candidates: F serves 霍邱县 only, G archived, H expired, I another category.
  */
 let app: TestApp;
@@ -89,26 +90,26 @@ describe('matchCandidates', () => {
     const r = (await app.gql(CANDIDATES, { n, first: 20 }, jinzhai)).data.matchCandidates;
     const name = (id: string) => Object.keys(fx).find((k) => fx[k].offering === id);
     expect(r.nodes.map((c: any) => [name(c.offering.id), c.score, c.regionFit])).toEqual([
-      ['A', 100, 'SAME_COUNTY'],
-      ['B', 80, 'PAIRED_COUNTY'],
-      ['C', 70, 'SAME_CITY'],
-      ['D', 60, 'SAME_PROVINCE'],
-      ['E', 50, 'ELSEWHERE'],
+      ['A', 90, 'SAME_COUNTY'],
+      ['B', 70, 'PAIRED_COUNTY'],
+      ['C', 60, 'SAME_CITY'],
+      ['D', 50, 'SAME_PROVINCE'],
+      ['E', 40, 'ELSEWHERE'],
     ]);
     expect(r.totalCount).toBe(5);
     const points = (c: any) => Object.fromEntries(c.reasons.map((x: any) => [x.kind, x.points]));
-    expect(points(r.nodes[0])).toEqual({ CATEGORY: 30, SERVICE_MODE: 10, REGION: 40, CAPACITY: 20, EVALUATION: 0 });
-    expect(points(r.nodes[1])).toEqual({ CATEGORY: 30, SERVICE_MODE: 0, REGION: 30, CAPACITY: 20, EVALUATION: 0 });
-    expect(points(r.nodes[2])).toEqual({ CATEGORY: 30, SERVICE_MODE: 0, REGION: 20, CAPACITY: 20, EVALUATION: 0 });
-    expect(points(r.nodes[3])).toEqual({ CATEGORY: 30, SERVICE_MODE: 0, REGION: 10, CAPACITY: 20, EVALUATION: 0 });
-    expect(points(r.nodes[4])).toEqual({ CATEGORY: 30, SERVICE_MODE: 0, REGION: 0, CAPACITY: 20, EVALUATION: 0 });
+    expect(points(r.nodes[0])).toEqual({ CATEGORY: 30, SERVICE_MODE: 10, REGION: 40, CAPACITY: 10, EVALUATION: 0 });
+    expect(points(r.nodes[1])).toEqual({ CATEGORY: 30, SERVICE_MODE: 0, REGION: 30, CAPACITY: 10, EVALUATION: 0 });
+    expect(points(r.nodes[2])).toEqual({ CATEGORY: 30, SERVICE_MODE: 0, REGION: 20, CAPACITY: 10, EVALUATION: 0 });
+    expect(points(r.nodes[3])).toEqual({ CATEGORY: 30, SERVICE_MODE: 0, REGION: 10, CAPACITY: 10, EVALUATION: 0 });
+    expect(points(r.nodes[4])).toEqual({ CATEGORY: 30, SERVICE_MODE: 0, REGION: 0, CAPACITY: 10, EVALUATION: 0 });
     for (const c of r.nodes) expect(c.reasons.reduce((s: number, x: any) => s + x.points, 0)).toBeCloseTo(c.score, 2);
     const text = (c: any, kind: string) => c.reasons.find((x: any) => x.kind === kind).text;
     expect(text(r.nodes[1], 'REGION')).toContain('340104 is paired with the need\'s county 341524');
     expect(text(r.nodes[2], 'CATEGORY')).toContain('through region 341500');
     expect(text(r.nodes[1], 'SERVICE_MODE')).toContain('none of the preferred');
     expect(text(r.nodes[0], 'CAPACITY')).toBe('Spare capacity 4 of 4 (剩余服务能力)');
-    expect(text(r.nodes[0], 'EVALUATION')).toContain('No evaluation grades');
+    expect(text(r.nodes[0], 'EVALUATION')).toContain('No submitted or reviewed evaluation');
 
     // Keyset paging over the ranking.
     const p1 = (await app.gql(CANDIDATES, { n, first: 2 }, jinzhai)).data.matchCandidates;
@@ -126,7 +127,7 @@ describe('propose, accept, decline', () => {
   it('runs the flow: the need becomes MATCHED with the acceptance, other proposals are withdrawn', async () => {
     const n = await need();
     const pa = (await ok(PROPOSE, { n, o: fx.A.offering }, jinzhai)).match;
-    expect(pa).toMatchObject({ status: 'PROPOSED', score: 100 });
+    expect(pa).toMatchObject({ status: 'PROPOSED', score: 90 });
     expect(pa.reasons.map((x: any) => x.kind)).toEqual(['CATEGORY', 'SERVICE_MODE', 'REGION', 'CAPACITY', 'EVALUATION']);
     const pb = (await ok(PROPOSE, { n, o: fx.B.offering }, jinzhai)).match;
     const pc = (await ok(PROPOSE, { n, o: fx.C.offering }, jinzhai)).match;
@@ -154,9 +155,9 @@ describe('propose, accept, decline', () => {
     expect((await app.gql(DECLINE, { id: pa.id, r: '反悔了' }, fx.A.token)).data.declineMatch.userErrors[0].message).toContain('The match is ACCEPTED');
     expect((await app.gql(PROPOSE, { n, o: fx.D.offering }, jinzhai)).data.proposeMatch.userErrors[0]).toMatchObject({ code: 'INVALID_STATE' });
 
-    // A now has 3 of 4 engagements spare: 15 capacity points for the next need.
+    // A now has 3 of 4 engagements spare: 7.5 capacity points for the next need.
     const next = (await app.gql(CANDIDATES, { n: await need(), first: 1 }, jinzhai)).data.matchCandidates.nodes[0];
-    expect(next).toMatchObject({ score: 95, spareCapacity: 3, offering: { id: fx.A.offering } });
+    expect(next).toMatchObject({ score: 87.5, spareCapacity: 3, offering: { id: fx.A.offering } });
 
     const audit = await app.ds.query(`SELECT operation, after FROM audit_event WHERE "entityType" IN ('ServiceMatch', 'Need') AND "entityId" IN ($1, $2) ORDER BY seq`, [keyOf(pa.id), keyOf(n)]);
     expect(audit.map((e: any) => e.operation)).toEqual(['createNeed', 'proposeMatch', 'acceptMatch', 'acceptMatch']);

@@ -25,6 +25,8 @@ import { createOfferingLoaders } from './offerings/offering.loaders';
 import { OfferingService } from './offerings/offering.service';
 import { createMatchingLoaders } from './matching/matching.loaders';
 import { MatchingService } from './matching/matching.service';
+import { createEvaluationLoaders } from './evaluations/evaluation.loaders';
+import { EvaluationService } from './evaluations/evaluation.service';
 import { createTargetLoaders } from './targets/target.loaders';
 import { TargetService } from './targets/target.service';
 import { createActivityLoaders } from './activities/activity.loaders';
@@ -53,6 +55,9 @@ export function createServices(ds: DataSource, options: ServiceOptions = {}) {
   const matching = new MatchingService(ds, audit, needs, offerings);
   const notifications = new NotificationService(ds);
   const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts, beneficiaries, needs, matching);
+  const evaluations = new EvaluationService(ds, audit, regions, agreements);
+  // Completing an agreement needs an accepted evaluation (验收): the agreements module asks through this interface.
+  agreements.completionCheck = evaluations;
   const targets = new TargetService(ds, audit, regions);
   const activities = new ActivityService(ds, audit, regions, organizations, beneficiaries);
   const statistics = new StatisticsService(ds, regions, targets);
@@ -63,7 +68,7 @@ export function createServices(ds: DataSource, options: ServiceOptions = {}) {
     const found = await agreements.byIds(Scope.everything, rows.map((n) => n.agreementId));
     rows.forEach((n, i) => (n.preloadedAgreement = found[i] ?? undefined));
   };
-  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, notifications, notificationHub, targets, activities, statistics, nominations, clock };
+  return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, evaluations, notifications, notificationHub, targets, activities, statistics, nominations, clock };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -78,6 +83,7 @@ export function createLoaders(ds: DataSource, services: Services, scope: Scope, 
     ...createOfferingLoaders(services.offerings, scope),
     ...createMatchingLoaders(ds, scope),
     ...createAgreementLoaders(ds, services.agreements, scope, services.matching, principal ?? ANONYMOUS),
+    ...createEvaluationLoaders(ds, services.evaluations, scope),
     ...createNotificationLoaders(services.notifications, scope, principal ?? ANONYMOUS),
     ...createTargetLoaders(services.targets, scope),
     ...createActivityLoaders(services.activities, scope),

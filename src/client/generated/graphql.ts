@@ -499,11 +499,11 @@ export type Indicator =
 
 /** Component of a match score (匹配理由) */
 export type MatchReasonKind =
-  /** Spare capacity (剩余服务能力): 20 × spare / capacity points */
+  /** Spare capacity (剩余服务能力): 10 × spare / capacity points */
   | 'CAPACITY'
   /** Category fit (类别相符): 30 points; only offerings of the need's category are candidates */
   | 'CATEGORY'
-  /** Past evaluation grades (评估考核): 0 points until the evaluations module records grades */
+  /** Past evaluation grades (往期评估): the average over the provider's evaluated agreements of their latest submitted or reviewed grade (EXCELLENT 10, GOOD 7, PASS 4, FAIL 0); 0 without any */
   | 'EVALUATION'
   /** Provider's distance in the region tree: same county 40, paired county 30, same city 20, same province 10, elsewhere 0 */
   | 'REGION'
@@ -1626,7 +1626,7 @@ export const ActivitiesDocument = {"kind":"Document","definitions":[{"kind":"Ope
 export const RecordFacilityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordFacility"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordFacilityInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordFacility"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"facility"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"regionCode"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"startDate"}},{"kind":"Field","name":{"kind":"Name","value":"endDate"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<RecordFacilityMutation, RecordFacilityMutationVariables>;
 export const RecordActivityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordActivity"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordActivityInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordActivity"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"activity"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"date"}},{"kind":"Field","name":{"kind":"Name","value":"regionCode"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"attendees"}},{"kind":"Field","name":{"kind":"Name","value":"techniquesTaught"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}},{"kind":"Field","name":{"kind":"Name","value":"householdsUpdated"}},{"kind":"Field","name":{"kind":"Name","value":"householdsAtTechniqueLimit"}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<RecordActivityMutation, RecordActivityMutationVariables>;
 /** Input types with an `idempotencyKey` field: mutations taking them get a key and are retried. */
-export const IDEMPOTENT_INPUT_TYPES: ReadonlySet<string> = new Set(["AddNominationCandidateInput","CreateAgreementInput","CreateCountyPairingInput","CreateExpertInput","CreateNominationRoundInput","CreateOrganizationInput","ImportExpertsInput","ImportHouseholdsInput","ImportOrganizationsInput","ImportPoorVillagesInput","LodgeNominationObjectionInput","RecordActivityInput","RecordCommendationInput","RecordFacilityInput"]);
+export const IDEMPOTENT_INPUT_TYPES: ReadonlySet<string> = new Set(["AddNominationCandidateInput","CreateAgreementInput","CreateCountyPairingInput","CreateEvaluationInput","CreateExpertInput","CreateIndicatorSetInput","CreateNominationRoundInput","CreateOrganizationInput","ImportExpertsInput","ImportHouseholdsInput","ImportOrganizationsInput","ImportPoorVillagesInput","LodgeNominationObjectionInput","RecordActivityInput","RecordCommendationInput","RecordFacilityInput"]);
 /** Field types (GraphQL notation) of every filter input, for turning `key=value` pairs into variables. */
 export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "ActivityFilter": {
@@ -1673,6 +1673,16 @@ export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string,
     "categories": "[ServiceCategory!]",
     "within": "String"
   },
+  "EvaluationFilter": {
+    "acceptance": "[AcceptanceDecision!]",
+    "agreementId": "ID",
+    "grade": "[EvaluationGrade!]",
+    "level": "[EvaluationLevel!]",
+    "recommended": "Boolean",
+    "status": "[EvaluationStatus!]",
+    "within": "String",
+    "year": "Int"
+  },
   "ExpertFilter": {
     "employerId": "ID",
     "externalRef": "String",
@@ -1694,6 +1704,11 @@ export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string,
     "status": "[HouseholdStatus!]",
     "within": "String",
     "withLabourWithoutTechnique": "Boolean"
+  },
+  "IndicatorSetFilter": {
+    "appliesTo": "String",
+    "level": "[EvaluationLevel!]",
+    "year": "Int"
   },
   "NeedCountFilter": {
     "categories": "[ServiceCategory!]",

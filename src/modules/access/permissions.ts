@@ -3,6 +3,7 @@ import { AUDIT_READERS } from '../audit/audit.resolver';
 import { KEY_ADMINS } from './access.service';
 import { AGREEMENT_PARTIES, AGREEMENT_REVIEWERS } from '../agreements/agreement.resolver';
 import { NOTIFICATION_READERS } from '../notifications/notification.resolver';
+import { EVALUATION_REVIEWERS, INDICATOR_SET_ADMINS } from '../evaluations/evaluation.resolver';
 import { TARGET_SETTERS } from '../targets/target.resolver';
 import { ACTIVITY_RECORDERS } from '../activities/activity.resolver';
 import { NOMINATION_REVIEWERS } from '../nominations/nomination.resolver';
@@ -86,8 +87,19 @@ export const PERMISSIONS: Record<string, Permission> = {
   'Mutation.registerAgreement': { roles: [Role.NATIONAL_ADMIN], scoped: true },
   'Mutation.startAgreement': { roles: AGREEMENT_PARTIES, scoped: true, note: 'coordinators in scope or a party' },
   'Mutation.reportAgreementProgress': { roles: AGREEMENT_PARTIES, scoped: true, note: 'coordinators in scope or a party' },
-  'Mutation.completeAgreement': { roles: COORDINATORS, scoped: true },
+  'Mutation.completeAgreement': { roles: COORDINATORS, scoped: true, note: 'needs an accepted evaluation (验收), else NOT_ELIGIBLE' },
   'Mutation.terminateAgreement': { roles: COORDINATORS, scoped: true },
+  // Evaluations (评估考核, 评估验收) and indicator sets (考核指标体系).
+  'Query.evaluation': { roles: [], scoped: true },
+  'Query.evaluations': { roles: [], scoped: true },
+  'Query.indicatorSets': { roles: [], scoped: true, note: 'sets that apply to the scope (national, its province) or lie inside it' },
+  'Mutation.createIndicatorSet': { roles: INDICATOR_SET_ADMINS, scoped: true, note: 'national admins for 000000, provincial coordinators for their province' },
+  'Mutation.updateIndicatorSet': { roles: INDICATOR_SET_ADMINS, scoped: true, note: 'indicators only while no evaluation uses the set' },
+  'Mutation.createEvaluation': { roles: COORDINATORS, scoped: true, note: "the coordinator of the evaluation's level whose scope covers the agreement" },
+  'Mutation.updateEvaluation': { roles: COORDINATORS, scoped: true, note: 'the evaluating level, DRAFT or RETURNED' },
+  'Mutation.submitEvaluation': { roles: COORDINATORS, scoped: true, note: 'the evaluating level' },
+  'Mutation.reviewEvaluation': { roles: EVALUATION_REVIEWERS, scoped: true, note: 'only the level directly above the evaluating one, in scope' },
+  'Mutation.recommendEvaluation': { roles: COORDINATORS, scoped: true, note: 'REVIEWED evaluations graded GOOD or better' },
   // Filing notifications (备案通知) and live filing events.
   'Query.notifications': { roles: NOTIFICATION_READERS, scoped: true },
   'Mutation.acknowledgeNotifications': { roles: NOTIFICATION_READERS, scoped: true, note: 'per-principal acknowledgement' },

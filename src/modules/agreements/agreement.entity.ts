@@ -226,7 +226,7 @@ export class Agreement {
   @Column({ type: 'varchar', length: 1000, nullable: true })
   terminationReason: string | null;
 
-  @Field(() => String, { nullable: true, description: "The coordinator's completion note (完成说明); evaluations (评估) come with issue 6" })
+  @Field(() => String, { nullable: true, description: "The coordinator's completion note (完成说明); completion itself needs an accepted evaluation (验收)" })
   @Column({ type: 'varchar', length: 2000, nullable: true })
   completionNote: string | null;
 

@@ -53,18 +53,26 @@ export function checked<P extends object>(input: object, run: () => Promise<Part
   return mutation<P>(input, run);
 }
 
-/** Runs an agreement mutation; a refused transition also reports the agreement's current state. */
-async function agreementMutation(input: object, run: () => Promise<Agreement>): Promise<AgreementPayload> {
-  let currentStatus: AgreementStatus | null = null;
-  const result = await checked<AgreementPayload>(input, async () => {
+/**
+ * `checked()` for a state-machine mutation: a refused transition (an error `stateOf` recognises) also reports the
+ * object's current state in the payload's `currentStatus`.
+ */
+export async function stateMutation<P extends { currentStatus?: S | null }, S>(input: object, run: () => Promise<Partial<P>>, stateOf: (err: unknown) => S | undefined): Promise<P & { userErrors: UserError[] }> {
+  let currentStatus: S | null = null;
+  const result = await checked<P>(input, async () => {
     try {
-      return { agreement: await run() };
+      return await run();
     } catch (err) {
-      if (err instanceof StateError) currentStatus = err.status;
+      currentStatus = stateOf(err) ?? null;
       throw err;
     }
   });
-  return { ...result, currentStatus, userErrors: result.userErrors as UserError[] };
+  return { ...result, currentStatus };
+}
+
+/** Runs an agreement mutation; a refused transition also reports the agreement's current state. */
+function agreementMutation(input: object, run: () => Promise<Agreement>): Promise<AgreementPayload> {
+  return stateMutation<AgreementPayload, AgreementStatus>(input, async () => ({ agreement: await run() }), (err) => (err instanceof StateError ? err.status : undefined));
 }
 
 @Resolver(() => Agreement)
@@ -228,7 +236,7 @@ export class AgreementResolver {
 
   @Authorized(...COORDINATORS)
   @Mutation(() => AgreementPayload, {
-    description: 'Complete an IN_PROGRESS agreement with a note (完成): coordinators in scope. Until evaluations (评估, issue 6) exist the note records the basis of completion',
+    description: 'Complete an IN_PROGRESS agreement with a note (完成): coordinators in scope, once accepted (验收) — its latest REVIEWED evaluation must be ACCEPTED or ACCEPTED_WITH_CONDITIONS, else NOT_ELIGIBLE',
   })
   completeAgreement(@Arg('input', { description: 'The agreement, the version you read, and the completion note' }) input: AgreementReasonInput, @Ctx() ctx: Context): Promise<AgreementPayload> {
     return agreementMutation(input, () => ctx.services.agreements.complete(ctx.actor, ctx.scope, input));

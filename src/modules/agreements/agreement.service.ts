@@ -98,6 +98,15 @@ export function associationCode(regionCode: string, level: FilingLevel): string 
   }
 }
 
+/**
+ * Whether an agreement may be completed (完成). The evaluations module provides it (acceptance, 验收) and
+ * `createServices` plugs it in, so agreements never import evaluations (dependencies point one way).
+ */
+export interface CompletionCheck {
+  /** Null when the agreement may be completed, else why not (NOT_ELIGIBLE); runs inside the completing transaction. */
+  completionBlocker(em: EntityManager, agreement: Agreement): Promise<string | null>;
+}
+
 /** What a transition does once its checks passed. */
 interface Change {
   to: AgreementStatus;
@@ -120,6 +129,9 @@ export class AgreementService {
    * were written. Nothing — no configuration, environment variable or API — sets it in production.
    */
   failpoint?: (stage: string, agreementId: string) => void | Promise<void>;
+
+  /** The completion gate (the evaluations module's acceptance rule); without one, completion needs only the state. */
+  completionCheck?: CompletionCheck;
 
   constructor(
     private readonly ds: DataSource,
@@ -480,14 +492,16 @@ export class AgreementService {
   }
 
   /**
-   * IN_PROGRESS → COMPLETED by a coordinator in scope, with a note. Evaluations (评估, issue 6) will gate this;
-   * until then the coordinator's note records the basis.
+   * IN_PROGRESS → COMPLETED by a coordinator in scope, with a note, once the completion check passes (an accepted
+   * evaluation, 验收); otherwise NOT_ELIGIBLE with the reason.
    */
   async complete(actor: Actor, scope: Scope, input: AgreementReasonInput): Promise<Agreement> {
-    return this.transition(actor, 'completeAgreement', input.id, input.version, (a) => {
+    return this.transition(actor, 'completeAgreement', input.id, input.version, async (a, em) => {
       this.assertCoordinator(actor, scope, a);
       this.assertVersion(a, input.version);
       this.assertState(a, [AgreementStatus.IN_PROGRESS], 'completeAgreement');
+      const blocker = await this.completionCheck?.completionBlocker(em, a);
+      if (blocker) throw new StateError(UserErrorCode.NOT_ELIGIBLE, blocker, a.status);
       return {
         to: AgreementStatus.COMPLETED,
         decision: FilingDecision.COMPLETED,

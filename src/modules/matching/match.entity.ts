@@ -37,8 +37,8 @@ registerEnumType(MatchReasonKind, {
     CATEGORY: { description: 'Category fit (类别相符): 30 points; only offerings of the need\'s category are candidates' },
     SERVICE_MODE: { description: 'A preferred service mode is offered (服务方式相符): 10 points' },
     REGION: { description: "Provider's distance in the region tree: same county 40, paired county 30, same city 20, same province 10, elsewhere 0" },
-    CAPACITY: { description: 'Spare capacity (剩余服务能力): 20 × spare / capacity points' },
-    EVALUATION: { description: 'Past evaluation grades (评估考核): 0 points until the evaluations module records grades' },
+    CAPACITY: { description: 'Spare capacity (剩余服务能力): 10 × spare / capacity points' },
+    EVALUATION: { description: "Past evaluation grades (往期评估): the average over the provider's evaluated agreements of their latest submitted or reviewed grade (EXCELLENT 10, GOOD 7, PASS 4, FAIL 0); 0 without any" },
   },
 });
 

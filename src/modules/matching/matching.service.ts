@@ -16,22 +16,37 @@ import { RegionFit, type AcceptMatchInput, type CoverageFilter, type DeclineMatc
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const AUDITED: Array<keyof ServiceMatch> = ['needId', 'offeringId', 'regionCode', 'status', 'score', 'reasons', 'proposedBy', 'decidedBy', 'decidedAt', 'declineReason'];
 
-/** The weights of the match score (documented in the README and the MatchReasonKind descriptions). */
+/** The weights of the match score (documented in the README and the MatchReasonKind descriptions); the maximum is 100. */
 export const MATCH_WEIGHTS = {
   category: 30,
   mode: 10,
   region: { SAME_COUNTY: 40, PAIRED_COUNTY: 30, SAME_CITY: 20, SAME_PROVINCE: 10, ELSEWHERE: 0 } as Record<RegionFit, number>,
-  capacity: 20,
-  /** Hook: past evaluation grades (评估考核). 0 until the evaluations module exists; see `evaluationPointsSql`. */
-  evaluation: 0,
+  capacity: 10,
+  /** Past evaluation grades (评估考核): the average of GRADE_POINTS over the provider's evaluated agreements. */
+  evaluation: 10,
 } as const;
 
+/** Points of a grade in the evaluation component (EXCELLENT 10, GOOD 7, PASS 4, FAIL 0). */
+export const GRADE_POINTS: Record<string, number> = { EXCELLENT: 10, GOOD: 7, PASS: 4, FAIL: 0 };
+const GRADE_POINTS_SQL = `CASE ev.grade WHEN 'EXCELLENT' THEN ${GRADE_POINTS.EXCELLENT} WHEN 'GOOD' THEN ${GRADE_POINTS.GOOD} WHEN 'PASS' THEN ${GRADE_POINTS.PASS} ELSE ${GRADE_POINTS.FAIL} END`;
+
 /**
- * SQL expression of the evaluation component for offering alias `c` — the hook for past evaluation grades.
- * No evaluations exist yet, so it is the constant 0 (never faked). When the evaluations module lands, replace it
- * with a join to the provider's graded evaluations (e.g. average grade × weight) inside the same query.
+ * CTEs of the evaluation component for the candidates in `cand`: the agreements each candidate's provider took part
+ * in (as the organization, or as one of the experts — two index probes, no OR), the latest SUBMITTED or REVIEWED
+ * evaluation of each (highest year, then level, then newest; drafts and returned ones do not count), and per
+ * candidate the average of their grade points and how many there are. Candidates without any get 0.
  */
-const evaluationPointsSql = '0';
+const EVALUATION_CTES = `prov AS (
+         SELECT c.id AS cid, a.id AS aid FROM cand c JOIN agreement a ON a."organizationId" = c.org
+         UNION
+         SELECT c.id, ae."agreementId" FROM cand c JOIN agreement_expert ae ON ae."expertId" = c.expert
+       ), latest AS (
+         SELECT DISTINCT ON (p.cid, p.aid) p.cid, ${GRADE_POINTS_SQL} AS pts
+           FROM prov p JOIN evaluation ev ON ev."agreementId" = p.aid AND ev.status IN ('SUBMITTED', 'REVIEWED')
+          ORDER BY p.cid, p.aid, ev.year DESC, ev.level DESC, ev."updatedAt" DESC, ev.id DESC
+       ), graded AS (
+         SELECT cid AS id, round(avg(pts), 2) AS points, count(*)::int AS evaluated FROM latest GROUP BY cid
+       )`;
 
 /**
  * Conditions every candidate offering meets (alias `o`, need category / village expressions): it offers the
@@ -70,7 +85,7 @@ export function rankingSql(onlyOffering: boolean, seek: boolean): string {
          UNION
          SELECT cp."helpedCode" FROM county_pairing cp JOIN nd ON cp."helperCode" = nd.county WHERE cp."endDate" IS NULL OR cp."endDate" >= CURRENT_DATE
        ), cand AS (
-         SELECT o.id, o.capacity, o."providerRegionCode" AS provider_region, o."regionCodes" AS served, o."servedPrefixes" AS served_prefixes,
+         SELECT o.id, o.capacity, o."organizationId" AS org, o."expertId" AS expert, o."providerRegionCode" AS provider_region, o."regionCodes" AS served, o."servedPrefixes" AS served_prefixes,
                 (cardinality(nd.modes) = 0 OR o.modes && nd.modes) AS mode_fit,
                 CASE WHEN left(o."providerRegionCode", 6) = nd.county THEN 'SAME_COUNTY'
                      WHEN left(o."providerRegionCode", 6) IN (SELECT code FROM paired) THEN 'PAIRED_COUNTY'
@@ -84,18 +99,18 @@ export function rankingSql(onlyOffering: boolean, seek: boolean): string {
            FROM service_match m JOIN need n2 ON n2.id = m."needId"
           WHERE m.status = 'ACCEPTED' AND n2.status IN ('MATCHED', 'IN_SERVICE') AND m."offeringId" IN (SELECT id FROM cand)
           GROUP BY m."offeringId"
-       ), scored AS (
-         SELECT c.*, greatest(c.capacity - coalesce(b.active, 0), 0) AS spare,
+       ), ${EVALUATION_CTES}, scored AS (
+         SELECT c.*, greatest(c.capacity - coalesce(b.active, 0), 0) AS spare, coalesce(g.points, 0) AS eval_points, coalesce(g.evaluated, 0) AS evaluated,
                 (${MATCH_WEIGHTS.category}
                  + CASE WHEN c.mode_fit THEN ${MATCH_WEIGHTS.mode} ELSE 0 END
                  + CASE c.fit WHEN 'SAME_COUNTY' THEN 40 WHEN 'PAIRED_COUNTY' THEN 30 WHEN 'SAME_CITY' THEN 20 WHEN 'SAME_PROVINCE' THEN 10 ELSE 0 END
                  + round(${MATCH_WEIGHTS.capacity}.0 * greatest(c.capacity - coalesce(b.active, 0), 0) / c.capacity, 2)
-                 + ${evaluationPointsSql})::numeric(6, 2) AS score
-           FROM cand c LEFT JOIN busy b ON b.id = c.id
+                 + coalesce(g.points, 0))::numeric(6, 2) AS score
+           FROM cand c LEFT JOIN busy b ON b.id = c.id LEFT JOIN graded g ON g.id = c.id
        ), ranked AS (
          SELECT s.*, count(*) OVER () AS total FROM scored s
        )
-       SELECT r.id, r.fit, r.mode_fit, r.capacity, r.spare, r.score::text AS score, r.total, r.provider_region, r.served, r.served_prefixes,
+       SELECT r.id, r.fit, r.mode_fit, r.capacity, r.spare, r.eval_points::text AS eval_points, r.evaluated, r.score::text AS score, r.total, r.provider_region, r.served, r.served_prefixes,
               nd.category::text AS category, nd.modes::text AS need_modes, nd.county, nd.village
          FROM ranked r CROSS JOIN nd ${seekSql}
         ORDER BY r.score DESC, r.id ASC
@@ -108,6 +123,8 @@ interface RankedRow {
   mode_fit: boolean;
   capacity: number;
   spare: number;
+  eval_points: string;
+  evaluated: number;
   score: string;
   total: string;
   provider_region: string;
@@ -131,8 +148,8 @@ export class MatchingService {
   /**
    * Ranks the candidate offerings of a need (in the scope): a primary-key read of the need, then ONE ranking
    * statement. Candidates are the active offerings of the need's category serving a region that contains the
-   * need's village (one GIN probe on matchKeys); each gets category 30 + mode 10 + region 0–40 + capacity 0–20 +
-   * evaluation 0. Keyset-paged by (score desc, id).
+   * need's village (one GIN probe on matchKeys); each gets category 30 + mode 10 + region 0–40 + capacity 0–10 +
+   * evaluation 0–10 (past grades). Keyset-paged by (score desc, id).
    */
   async candidates(scope: Scope, needId: string, page: PageArgs, onlyOffering?: string): Promise<Page<MatchCandidate>> {
     const { limit, after } = pageWindow(page);
@@ -332,7 +349,13 @@ function toCandidate(r: RankedRow): MatchCandidate {
     },
     { kind: MatchReasonKind.REGION, points: MATCH_WEIGHTS.region[r.fit], text: FIT_TEXT[r.fit](r.provider_region, r.county) },
     { kind: MatchReasonKind.CAPACITY, points: capPoints, text: `Spare capacity ${r.spare} of ${r.capacity} (剩余服务能力)` },
-    { kind: MatchReasonKind.EVALUATION, points: MATCH_WEIGHTS.evaluation, text: 'No evaluation grades recorded yet (评估考核); this component stays 0 until evaluations exist' },
+    {
+      kind: MatchReasonKind.EVALUATION,
+      points: Number(r.eval_points),
+      text: r.evaluated
+        ? `Average latest grade of ${r.evaluated} evaluated agreement(s) of the provider: ${Number(r.eval_points)} of ${MATCH_WEIGHTS.evaluation} (EXCELLENT 10, GOOD 7, PASS 4, FAIL 0; 往期评估)`
+        : 'No submitted or reviewed evaluation of the provider’s agreements yet (暂无评估); 0 points',
+    },
   ];
   return { offeringId: r.id, offering: undefined as never, score: Number(r.score), regionFit: r.fit, spareCapacity: r.spare, reasons };
 }
