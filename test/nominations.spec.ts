@@ -4,6 +4,7 @@ import { CommendationsDocument, NominationCandidatesDocument, NominationRoundsDo
 import { toGlobalId } from '../src/graphql/node';
 import { buildOnce, ROOT } from './process';
 import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
+import { acceptAgreement, evalOk } from './evaluation-fixtures';
 import { CANDIDATE, keyOf, must, newExpert, newOrganization, registeredAgreement, ROUND, run, type LevelTokens } from './nomination-fixtures';
 
 /**
@@ -26,6 +27,7 @@ const reviewers: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
 
 /** Registry fixtures: organizations A–E and experts X, Y in 金寨县 (names are unique per run). */
 const fx = {} as Record<'orgA' | 'orgB' | 'orgC' | 'orgD' | 'orgE' | 'expertX' | 'expertY', string>;
+let agreementA: string; // A's registered agreement (expert Y takes part): evaluated in the evaluation-record test
 const NAMES = { orgA: '金寨县茶叶技术协会（申报A）', orgB: '金寨县板栗合作社（申报B）', orgC: '金寨县中药材农技协（申报C）', orgD: '金寨县养蜂协会（未入库协议D）', orgE: '金寨县已归档协会（E）' };
 
 beforeAll(async () => {
@@ -46,7 +48,7 @@ beforeAll(async () => {
   fx.expertX = await newExpert(app, t.national, '未备案专家X', false);
   fx.expertY = await newExpert(app, t.national, '入库专家Y', true);
   // Registered agreements (入库): A with expert Y, B, C, E. D has only a filed one (under county review).
-  await registeredAgreement(app, t, { organizationId: fx.orgA, expertIds: [fx.expertY] });
+  agreementA = await registeredAgreement(app, t, { organizationId: fx.orgA, expertIds: [fx.expertY] });
   await registeredAgreement(app, t, { organizationId: fx.orgB });
   await registeredAgreement(app, t, { organizationId: fx.orgC });
   await registeredAgreement(app, t, { organizationId: fx.orgE });
@@ -158,6 +160,23 @@ describe('a nomination round from quota to submission', () => {
     expect(dup.userErrors[0]).toMatchObject({ code: 'DUPLICATE', field: ['input', 'organizationId'] });
     const [{ n }] = await app.ds.query(`SELECT COUNT(*)::int AS n FROM nomination_candidate WHERE "roundId" = $1`, [keyOf(round.county)]);
     expect(n).toBe(4);
+  });
+
+  it('each candidate shows its evaluation record (往期评估): the latest grades and upward recommendations of its agreements', async () => {
+    const records = async () => {
+      const r = await app.gql(`query($id: ID!) { node(id: $id) { ... on NominationRound { candidates(first: 10) { nodes { displayName evaluationRecord { evaluated excellent good pass fail recommended } } } } } }`, { id: round.county }, t.county);
+      expect(r.errors).toBeUndefined();
+      return Object.fromEntries(r.data.node.candidates.nodes.map((n: any) => [n.displayName, n.evaluationRecord]));
+    };
+    const none = { evaluated: 0, excellent: 0, good: 0, pass: 0, fail: 0, recommended: 0 };
+    expect(await records()).toEqual({ [NAMES.orgA]: none, [NAMES.orgB]: none, [NAMES.orgC]: none, 入库专家Y: none });
+    // A's agreement (with expert Y) is evaluated with full marks, confirmed by the city and recommended upward.
+    const reviewed = await acceptAgreement(app, agreementA);
+    expect(reviewed.grade).toBe('EXCELLENT');
+    await evalOk(app, t.city, 'recommendEvaluation', 'RecommendEvaluationInput', { id: reviewed.id, version: reviewed.version, recommended: true, reason: '茶产业带贫成效突出' });
+    const after = await records();
+    const excellent = { ...none, evaluated: 1, excellent: 1, recommended: 1 };
+    expect(after).toEqual({ [NAMES.orgA]: excellent, [NAMES.orgB]: none, [NAMES.orgC]: none, 入库专家Y: excellent });
   });
 
   it('panel members score 0–100 and may change a score until the panel closes; the ranking is RANK over the average, computed in SQL', async () => {

@@ -33,6 +33,7 @@ import {
   type IndicatorInput,
   type IndicatorScoreInput,
   type IndicatorSetFilter,
+  type ProviderEvaluationRecord,
   type RecommendEvaluationInput,
   type ReviewEvaluationInput,
   type UpdateEvaluationInput,
@@ -208,6 +209,35 @@ export class EvaluationService implements CompletionCheck {
     const rows = ids.length ? await this.ds.getRepository(Evaluation).findBy({ id: In(ids.map((r) => r.id)) }) : [];
     const byAgreement = new Map(rows.map((r) => [r.agreementId, r]));
     return agreementIds.map((id) => byAgreement.get(id) ?? null);
+  }
+
+  /**
+   * Evaluation records of providers (keys `ORGANIZATION:<uuid>` / `EXPERT:<uuid>`): per provider, the latest
+   * SUBMITTED or REVIEWED evaluation of each agreement it took part in (as the organization, or as one of the
+   * experts), counted by grade and recommendation — one statement. Counts only, across all regions, as matching
+   * scores them; the evaluations themselves stay behind the region scope.
+   */
+  async providerRecords(keys: readonly string[]): Promise<ProviderEvaluationRecord[]> {
+    const ids = (kind: string) => keys.filter((k) => k.startsWith(`${kind}:`)).map((k) => k.slice(kind.length + 1)).filter((id) => UUID.test(id));
+    const rows: Array<{ kind: string; id: string } & ProviderEvaluationRecord> = await this.ds.query(
+      `WITH prov AS (
+         SELECT 'ORGANIZATION' AS kind, a."organizationId" AS id, a.id AS aid FROM agreement a WHERE a."organizationId" = ANY($1::uuid[])
+         UNION
+         SELECT 'EXPERT', ae."expertId", ae."agreementId" FROM agreement_expert ae WHERE ae."expertId" = ANY($2::uuid[])
+       ), latest AS (
+         SELECT DISTINCT ON (p.kind, p.id, p.aid) p.kind, p.id, ev.grade::text AS grade, ev.recommended
+           FROM prov p JOIN evaluation ev ON ev."agreementId" = p.aid AND ev.status IN ('SUBMITTED', 'REVIEWED')
+          ORDER BY p.kind, p.id, p.aid, ev.year DESC, ev.level DESC, ev."updatedAt" DESC, ev.id DESC
+       )
+       SELECT kind, id::text AS id, count(*)::int AS evaluated,
+              count(*) FILTER (WHERE grade = 'EXCELLENT')::int AS excellent, count(*) FILTER (WHERE grade = 'GOOD')::int AS good,
+              count(*) FILTER (WHERE grade = 'PASS')::int AS pass, count(*) FILTER (WHERE grade = 'FAIL')::int AS fail,
+              count(*) FILTER (WHERE recommended)::int AS recommended
+         FROM latest GROUP BY kind, id`,
+      [ids('ORGANIZATION'), ids('EXPERT')],
+    );
+    const byKey = new Map(rows.map(({ kind, id, ...r }) => [`${kind}:${id}`, r]));
+    return keys.map((k) => byKey.get(k) ?? { evaluated: 0, excellent: 0, good: 0, pass: 0, fail: 0, recommended: 0 });
   }
 
   /**

@@ -321,3 +321,27 @@ export class EvaluationPayload extends Payload {
   @Field(() => EvaluationStatus, { nullable: true, description: 'The current state when the change was refused (INVALID_STATE, VERSION_CONFLICT)' })
   currentStatus?: EvaluationStatus | null;
 }
+
+@ObjectType({
+  description:
+    "A provider's evaluation record (往期评估): the latest SUBMITTED or REVIEWED evaluation of each agreement the organization or expert took part in, counted by grade — the same evaluations matching scores, read by nomination candidates",
+})
+export class ProviderEvaluationRecord {
+  @Field(() => Int, { description: 'Agreements of the provider that have a submitted or reviewed evaluation' })
+  evaluated: number;
+
+  @Field(() => Int, { description: 'Of those, latest grade EXCELLENT (优秀)' })
+  excellent: number;
+
+  @Field(() => Int, { description: 'Of those, latest grade GOOD (良好)' })
+  good: number;
+
+  @Field(() => Int, { description: 'Of those, latest grade PASS (合格)' })
+  pass: number;
+
+  @Field(() => Int, { description: 'Of those, latest grade FAIL (不合格)' })
+  fail: number;
+
+  @Field(() => Int, { description: 'Of those, latest evaluations recommended upward (推荐上报)' })
+  recommended: number;
+}

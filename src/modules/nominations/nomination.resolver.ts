@@ -6,6 +6,7 @@ import { COORDINATORS, Role } from '../../graphql/principal';
 import type { UserError } from '../../graphql/user-error';
 import type { Context } from '../context';
 import { checked } from '../agreements/agreement.resolver';
+import { ProviderEvaluationRecord } from '../evaluations/evaluation.types';
 import { Expert } from '../experts/expert.entity';
 import { Organization } from '../organizations/organization.entity';
 import { Commendation, NominationCandidate, NominationObjection, NominationReviewer, NominationRound, NominationRoundStatus, NominationScore, type NominationCandidateStep } from './nomination.entity';
@@ -220,6 +221,13 @@ export class NominationCandidateResolver {
   @FieldResolver(() => Expert, { nullable: true, description: 'The expert (EXPERT candidates); null outside your scope' })
   expert(@Root() c: NominationCandidate, @Ctx() ctx: Context): Promise<Expert | null> | null {
     return c.expertId ? ctx.loaders.expertById.load(c.expertId) : null;
+  }
+
+  @FieldResolver(() => ProviderEvaluationRecord, {
+    description: "The candidate's evaluation record (往期评估) for the panel: its agreements' latest submitted or reviewed grades and upward recommendations, counted now (not frozen at nomination)",
+  })
+  evaluationRecord(@Root() c: NominationCandidate, @Ctx() ctx: Context): Promise<ProviderEvaluationRecord> {
+    return ctx.loaders.providerEvaluationRecord.load(`${c.kind}:${c.organizationId ?? c.expertId}`);
   }
 
   @FieldResolver(() => NominationRound, { nullable: true, description: 'The lower round it was forwarded from (下级推荐); null when nominated directly' })
