@@ -76,6 +76,8 @@ export interface TableReport {
 
 export interface GenerateReport {
   size: Size;
+  /** Set for a scaled-down smoke run (--scale). */
+  scale?: number;
   seed: number;
   database: string;
   startedAt: string;
@@ -582,17 +584,25 @@ const gradeCn: Record<string, string> = { EXCELLENT: '优秀', GOOD: '良好', P
 
 // ---------------------------------------------------------------- the generator
 
+/** A size with every row count multiplied by `scale` (smoke runs of the big sizes); the poor villages stay. */
+function scaled(plan: SizePlan, scale: number): SizePlan {
+  if (scale === 1) return plan;
+  if (!(scale > 0 && scale <= 1)) throw new Error('scale must be in (0, 1]');
+  const n = (v: number) => Math.max(1, Math.round(v * scale));
+  return { ...plan, households: n(plan.households), organizations: n(plan.organizations), experts: n(plan.experts), offerings: n(plan.offerings), needs: n(plan.needs), agreements: n(plan.agreements), evaluations: n(plan.evaluations) };
+}
+
 /**
  * Builds the dataset of `size` in the database at `url` (dropped and recreated first). Deterministic: the same
  * seed and size give the same generated rows.
  */
-export async function generate(url: string, size: Size, opts: { seed?: number; log?: (m: string) => void } = {}): Promise<GenerateReport> {
-  const plan = PLANS[size];
-  if (!plan) throw new Error(`unknown size ${size} (one of ${SIZES.join(', ')})`);
+export async function generate(url: string, size: Size, opts: { seed?: number; log?: (m: string) => void; scale?: number } = {}): Promise<GenerateReport> {
+  if (!PLANS[size]) throw new Error(`unknown size ${size} (one of ${SIZES.join(', ')})`);
+  const plan = scaled(PLANS[size], opts.scale ?? 1);
   const seed = (opts.seed ?? DEFAULT_SEED) >>> 0;
   const log = opts.log ?? (() => undefined);
   const started = Date.now();
-  const report: GenerateReport = { size, seed, database: url.replace(/\/\/[^@/]*@/, '//'), startedAt: new Date(started).toISOString(), tables: {}, steps: {}, counts: {}, totalMs: 0, copyRowsPerSecond: 0 };
+  const report: GenerateReport = { size, ...(plan === PLANS[size] ? {} : { scale: opts.scale }), seed, database: url.replace(/\/\/[^@/]*@/, '//'), startedAt: new Date(started).toISOString(), tables: {}, steps: {}, counts: {}, totalMs: 0, copyRowsPerSecond: 0 };
   const table = (name: string, r: { rows: number; ms: number }) => {
     const prev = report.tables[name];
     const rows = (prev?.rows ?? 0) + r.rows;
@@ -1021,7 +1031,8 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify({ verify: await verify(url, { log }) }, null, 2)}\n`);
     return;
   }
-  const report = await generate(url, size, { seed, log });
+  const scale = arg('scale') != null ? Number(arg('scale')) : 1;
+  const report = await generate(url, size, { seed, log, scale });
   process.stdout.write(printTable(report));
   const out: Record<string, unknown> = { ...report };
   if (argv.includes('--verify')) out.verify = await verify(url, { log });
