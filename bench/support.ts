@@ -65,6 +65,59 @@ export async function databaseExists(url: string): Promise<boolean> {
 /** One CSV field (quoted when it must be). */
 const csv = (v: string | number | null): string => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
 
+/** A value for copyRows: null is NULL, arrays become PostgreSQL array literals, booleans t/f. */
+export type CopyValue = string | number | boolean | null | readonly string[];
+
+/** One CSV field for COPY (FORMAT csv): unquoted empty is NULL, so empty strings are quoted. */
+function copyField(v: CopyValue): string {
+  if (v === null) return '';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  if (typeof v === 'number') return String(v);
+  const s = typeof v === 'string' ? v : pgTextArray(v);
+  return s === '' || /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * Streams rows into `table` with ONE `COPY … FROM STDIN (FORMAT csv)` through psql (the mechanism of
+ * copyHouseholds, for any table): rows are pulled from the iterator as psql drains, so memory stays flat however
+ * many there are. Returns the rows written and the milliseconds taken (generation included).
+ */
+export async function copyRows(url: string, table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>, log?: (m: string) => void): Promise<{ rows: number; ms: number }> {
+  const t = Date.now();
+  const cols = columns.map((c) => `"${c}"`).join(', ');
+  const psql = spawn(process.env.BENCH_PSQL ?? 'psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `COPY ${table} (${cols}) FROM STDIN WITH (FORMAT csv)`], { stdio: ['pipe', 'inherit', 'inherit'] });
+  let failed: Error | null = null;
+  const done = new Promise<void>((resolve, reject) =>
+    psql.on('exit', (code) => (code === 0 ? resolve() : reject((failed = new Error(`psql COPY ${table} exited with ${code}`))))),
+  );
+  psql.stdin.on('error', () => undefined); // reported through the exit code
+  let n = 0;
+  let chunk: string[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (!chunk.length) return;
+    const ok = psql.stdin.write(chunk.join(''));
+    chunk = [];
+    bytes = 0;
+    if (!ok) await Promise.race([new Promise((r) => psql.stdin.once('drain', r)), done.catch(() => undefined)]);
+  };
+  for (const row of rows) {
+    const line = `${row.map(copyField).join(',')}\n`;
+    chunk.push(line);
+    bytes += line.length;
+    n++;
+    if (bytes > 1 << 20) {
+      await flush();
+      if (failed) break;
+    }
+    if (log && n % 1_000_000 === 0) log(`${table} ${n.toLocaleString('en')}…`);
+  }
+  await flush();
+  psql.stdin.end();
+  await done;
+  return { rows: n, ms: Date.now() - t };
+}
+
 /**
  * Loads `count` deterministic households (generateHouseholds, the generator of the demo data and bench:matching)
  * spread over `villages` with ONE `COPY household … FROM STDIN (FORMAT csv)` through psql, streamed in chunks. Serials
