@@ -26,6 +26,10 @@ WITH page AS (
          row_number() OVER (ORDER BY a."updatedAt" DESC, a.id DESC) AS rn
     FROM agreement a
    WHERE a."regionCode" LIKE $1 AND a.status = ANY ($3::agreement_status[]) AND a."regionCode" LIKE $2
+     -- the same prefixes as ranges, so that the generic plan of the prepared statement can still seek the
+     -- (regionCode COLLATE "C") index, as the planner does by itself for Zhuli's LIKE with a known value
+     AND a."regionCode" >= rtrim($1, '%') AND a."regionCode" < rtrim($1, '%') || chr(1114111)
+     AND a."regionCode" >= rtrim($2, '%') AND a."regionCode" < rtrim($2, '%') || chr(1114111)
    ORDER BY a."updatedAt" DESC, a.id DESC
    LIMIT $4::int + 1
 ), shown AS (
