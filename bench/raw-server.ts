@@ -73,7 +73,12 @@ if (require.main === module) {
   startRawServer()
     .then((server) => {
       console.log('ready');
-      const stop = () => server.close(() => process.exit(0));
+      // Stop promptly (the runner stops peers between rounds): drop idle keep-alive connections, wait at most 2 s.
+      const stop = () => {
+        setTimeout(() => process.exit(0), 2000).unref();
+        server.close(() => process.exit(0));
+        server.closeIdleConnections();
+      };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
     })

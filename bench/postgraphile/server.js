@@ -52,6 +52,13 @@ middleware
     process.exit(1);
   });
 
-const stop = () => server.close(() => pool.end().then(() => process.exit(0)));
+// Stop promptly on SIGTERM (the runner stops peers between rounds): refuse new connections, drop idle keep-alive
+// ones, and do not wait more than two seconds for the pool.
+const stop = () => {
+  setTimeout(() => process.exit(0), 2000).unref();
+  server.close();
+  server.closeIdleConnections();
+  pool.end().finally(() => process.exit(0));
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
