@@ -75,7 +75,7 @@ SELECT json_build_object('data', json_build_object('agreements', json_build_obje
       'filingHistory', json_build_object('edges', COALESCE((SELECT json_agg(json_build_object('node', json_build_object(
             'level', f.level, 'decision', f.decision, 'toStatus', f."toStatus", 'actorName', f."actorName", 'reason', f.reason,
             'at', to_char(f.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) ORDER BY f.id)
-          FROM (SELECT * FROM agreement_filing_step WHERE "agreementId" = s.id ORDER BY id LIMIT 10) f), '[]'::json))
+          FROM (SELECT id, level, decision, "toStatus", "actorName", reason, at FROM agreement_filing_step WHERE "agreementId" = s.id ORDER BY id LIMIT 10) f), '[]'::json))
     )) ORDER BY s.rn) FROM shown s), '[]'::json)
 )))::text AS body`;
 
