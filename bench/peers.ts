@@ -7,8 +7,73 @@
  * compareResults() throws with the first difference it finds, by path.
  */
 import 'reflect-metadata';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
+import { Client } from 'pg';
 import { toGlobalId } from '../src/graphql/node';
+import { ROOT } from './support';
+
+/** The PostGraphile peer's folder (its own package.json and node_modules: `npm ci --prefix bench/postgraphile`). */
+export const POSTGRAPHILE_DIR = path.join(ROOT, 'bench', 'postgraphile');
+
+/** Applies bench/postgraphile/setup.sql (idempotent) to the benchmark database. */
+export async function applyPostGraphileSetup(databaseUrl: string): Promise<void> {
+  const c = new Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query(fs.readFileSync(path.join(POSTGRAPHILE_DIR, 'setup.sql'), 'utf8'));
+  } finally {
+    await c.end();
+  }
+}
+
+/** A running peer: its GraphQL URL and how to stop it (SIGTERM; the peers exit within two seconds). */
+export interface RunningPeer {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a peer — `postgraphile` (node bench/postgraphile/server.js) or `raw` (node dist/bench/raw-server.js) — on
+ * `port` against `databaseUrl` and resolves once it prints "ready". POOL_SIZE defaults to Zhuli's pool size (10).
+ */
+export function startPeer(kind: 'postgraphile' | 'raw', databaseUrl: string, port: number, extraEnv: Record<string, string> = {}): Promise<RunningPeer> {
+  const script = kind === 'postgraphile' ? path.join(POSTGRAPHILE_DIR, 'server.js') : path.join(ROOT, 'dist', 'bench', 'raw-server.js');
+  const child = spawn(process.execPath, [script], {
+    cwd: kind === 'postgraphile' ? POSTGRAPHILE_DIR : ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...extraEnv, DATABASE_URL: databaseUrl, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${kind} peer did not print "ready" within 60 s`));
+    }, 60_000);
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (/^ready$/m.test(out)) {
+        clearTimeout(timer);
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.resume();
+        resolve({ child, url: `http://127.0.0.1:${port}/graphql`, stop });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} peer exited with ${code} before it was ready`));
+    });
+  });
+}
 
 /**
  * PROVINCIAL_AGREEMENTS for PostGraphile v4 over the same database, with setup.sql applied: the root function
