@@ -34,7 +34,10 @@ export async function startRawServer(env: NodeJS.ProcessEnv = process.env): Prom
   };
   const fail = (res: http.ServerResponse, status: number, message: string) => reply(res, status, JSON.stringify({ errors: [{ message }] }));
 
+  // SQL statements sent, for the runner's statements-per-request table (GET /stats).
+  let statements = 0;
   const server = http.createServer((req, res) => {
+    if (req.url === '/stats') return reply(res, 200, JSON.stringify({ statements }));
     if (req.url !== '/graphql' || req.method !== 'POST') return fail(res, 404, 'POST /graphql only');
     const chunks: Buffer[] = [];
     let size = 0;
@@ -55,6 +58,7 @@ export async function startRawServer(env: NodeJS.ProcessEnv = process.env): Prom
         return fail(res, 400, `variables.within must be a string and variables.first an integer from 0 to ${MAX_PAGE_SIZE}`);
       }
       try {
+        statements++;
         const { rows } = await pool.query<{ body: string }>({ name: 'provincial_agreements', text: RAW_AGREEMENTS_SQL, values: [`${scope}%`, `${regionPrefix(within)}%`, STATUSES, first] });
         reply(res, 200, rows[0].body);
       } catch (err) {

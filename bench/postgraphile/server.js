@@ -19,6 +19,15 @@ const poolSize = Number(process.env.POOL_SIZE || 10);
 
 const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
 pool.on('error', (err) => console.error('idle client error', err.message));
+// SQL statements sent, for the runner's statements-per-request table (GET /stats): every query of every client.
+let statements = 0;
+pool.on('connect', (client) => {
+  const query = client.query.bind(client);
+  client.query = (...args) => {
+    statements++;
+    return query(...args);
+  };
+});
 
 // What a performance-minded PostGraphile user runs in production: no watch mode, no GraphiQL, no query log,
 // no stack traces; JSON columns as JSON; non-null set members; introspection cached once at start.
@@ -39,7 +48,13 @@ const middleware = postgraphile(pool, ['public', 'postgraphile_bench'], {
   bodySizeLimit: '1MB',
 });
 
-const server = http.createServer(middleware);
+const server = http.createServer((req, res) => {
+  if (req.url === '/stats') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify({ statements }));
+  }
+  return middleware(req, res);
+});
 server.keepAliveTimeout = 65_000;
 
 middleware

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { In, type DataSource, type EntityTarget, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
+import { type DataSource, type EntityTarget, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { encodeCursor, Page, pageWindow, type PageArgs } from './connection';
 
 /** How to page the children of many parents at once (e.g. the experts of each organization on a page). */
@@ -24,8 +24,8 @@ interface Key {
 
 /**
  * A per-request loader of nested connections: all parents asking for the same page window are served by
- * two statements (one window-function query for the ids, one to load the rows), plus one grouped count
- * when `totalCount` is selected — the statement count does not grow with the number of parents.
+ * one statement (the rows ranked by a window function), plus one grouped count when `totalCount` is
+ * selected — the statement count does not grow with the number of parents.
  */
 export function nestedPageLoader<T extends ObjectLiteral>(ds: DataSource, spec: NestedSpec<T>): DataLoader<Key, Page<T>, string> {
   const idProp = spec.idProperty ?? 'id';
@@ -88,19 +88,20 @@ export function nestedPageLoader<T extends ObjectLiteral>(ds: DataSource, spec: 
         { afterValue: after[0], afterId: after[1] },
       );
     }
-    const [sql, params] = inner.getQueryAndParameters();
-    const n = params.length + 1;
-    const ranked: Array<{ id: string; parent: string; rn: string }> = await ds.query(
-      `SELECT x.id, x.parent, x.rn FROM (${sql}) x WHERE x.rn <= $${n} ORDER BY x.parent, x.rn`,
-      [...params, limit + 1],
-    );
-    if (!ranked.length) return new Map();
-    const rows = await ds.getRepository(spec.entity).findBy({ [idProp]: In(ranked.map((r) => r.id)) } as never);
-    const byId = new Map(rows.map((r) => [String(r[idProp]), r]));
+    // One statement: the rows whose (parent, key) rank within the window, so a composite key (a join row such as
+    // agreement_village, keyed by parent and village) never picks up another parent's row.
+    const rows = await ds
+      .createQueryBuilder(spec.entity, 'n')
+      .where(`(n.${spec.parentProperty}, n.${idProp}) IN (SELECT x.parent, x.id FROM (${inner.getQuery()}) x WHERE x.rn <= :nestedLimit)`)
+      .setParameters({ ...inner.getParameters(), nestedLimit: limit + 1 })
+      .orderBy(`n.${spec.parentProperty}`, 'ASC')
+      .addOrderBy(`n.${spec.sortProperty}`, dir)
+      .addOrderBy(`n.${idProp}`, dir)
+      .getMany();
     const out = new Map<string, T[]>();
-    for (const r of ranked) {
-      const row = byId.get(String(r.id));
-      if (row) out.set(String(r.parent), [...(out.get(String(r.parent)) ?? []), row]);
+    for (const row of rows) {
+      const parent = String(row[spec.parentProperty]);
+      out.set(parent, [...(out.get(parent) ?? []), row]);
     }
     return out;
   }
