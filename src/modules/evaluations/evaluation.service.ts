@@ -201,12 +201,15 @@ export class EvaluationService implements CompletionCheck {
   async latestOf(scope: Scope, agreementIds: readonly string[]): Promise<Array<Evaluation | null>> {
     const valid = agreementIds.filter((id) => UUID.test(id));
     if (!valid.length || scope.prefix === null) return agreementIds.map(() => null);
-    const ids: Array<{ id: string }> = await this.ds.query(
-      `SELECT DISTINCT ON ("agreementId") id FROM evaluation WHERE "agreementId" = ANY($1::uuid[]) AND "regionCode" LIKE $2
-        ORDER BY "agreementId", year DESC, level DESC, "createdAt" DESC, id DESC`,
-      [valid, `${scope.prefix}%`],
-    );
-    const rows = ids.length ? await this.ds.getRepository(Evaluation).findBy({ id: In(ids.map((r) => r.id)) }) : [];
+    const rows = await this.ds
+      .getRepository(Evaluation)
+      .createQueryBuilder('e')
+      .where(
+        `e.id IN (SELECT DISTINCT ON ("agreementId") id FROM evaluation WHERE "agreementId" = ANY(CAST(:agreements AS uuid[])) AND "regionCode" LIKE :prefix
+                  ORDER BY "agreementId", year DESC, level DESC, "createdAt" DESC, id DESC)`,
+        { agreements: valid, prefix: `${scope.prefix}%` },
+      )
+      .getMany();
     const byAgreement = new Map(rows.map((r) => [r.agreementId, r]));
     return agreementIds.map((id) => byAgreement.get(id) ?? null);
   }
