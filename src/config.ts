@@ -44,6 +44,8 @@ export interface Config {
   rateLimitExemptAdmins: boolean;
   /** Milliseconds a GraphQL HTTP request may take before it is answered with 503 (0 = no limit). */
   requestTimeoutMs: number;
+  /** GraphQL HTTP requests executing at once; the rest wait in arrival order (default: the pool size, at least 4). */
+  maxConcurrentRequests: number;
   /** Path of a trusted-documents manifest; when set only the operations it lists are accepted (admins exempt). */
   trustedDocuments?: string;
   /** Origins allowed by CORS (comma-separated in ZHULI_CORS_ORIGINS); empty = same-origin only. */
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitBurst: int(env.ZHULI_RATE_LIMIT_BURST, 500, 'ZHULI_RATE_LIMIT_BURST'),
     rateLimitExemptAdmins: bool(env.ZHULI_RATE_LIMIT_EXEMPT_ADMINS, true),
     requestTimeoutMs: int(env.ZHULI_REQUEST_TIMEOUT_MS, 60000, 'ZHULI_REQUEST_TIMEOUT_MS'),
+    maxConcurrentRequests: int(env.ZHULI_MAX_CONCURRENT_REQUESTS, Math.max(4, int(env.ZHULI_DB_POOL_SIZE, 10, 'ZHULI_DB_POOL_SIZE')), 'ZHULI_MAX_CONCURRENT_REQUESTS'),
     trustedDocuments: env.ZHULI_TRUSTED_DOCUMENTS || undefined,
     corsOrigins: (env.ZHULI_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     landingPage: bool(env.ZHULI_LANDING_PAGE, env.NODE_ENV !== 'production'),

@@ -16,6 +16,7 @@ import { IdempotencyStore } from '../graphql/idempotency';
 import { checkOperation, type CostReport, type QueryLimits } from '../graphql/limits';
 import { hasRole, Role } from '../graphql/principal';
 import { Metrics } from './metrics';
+import { Admission } from './admission';
 import { RateLimiter, type RateLimitState } from './rate-limit';
 import { sha256, TrustedDocuments } from './trusted-documents';
 import type { Config } from '../config';
@@ -172,6 +173,8 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
     return p ? { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount } : null;
   });
   const rateLimiter = new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst);
+  const admission = new Admission(config.maxConcurrentRequests);
+  metrics.trackAdmission(admission);
   const trusted = config.trustedDocuments ? TrustedDocuments.load(config.trustedDocuments) : null;
   if (trusted) logger.info({ operations: trusted.byHash.size, file: config.trustedDocuments }, 'trusted-documents mode: only registered operations are accepted');
   let draining = false;
@@ -530,6 +533,13 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
         return next();
       }
       sendError(res, 403, 'OPERATION_NOT_TRUSTED', 'Only registered operations are accepted by this server (trusted-documents mode); register it in the manifest');
+    }) as express.RequestHandler,
+    (async (req, res, next) => {
+      const release = await admission.acquire();
+      res.once('close', release);
+      // Answered (timed out) or gone while it waited: give the slot back at once.
+      if (res.headersSent || res.destroyed || req.socket.destroyed) return release();
+      next();
     }) as express.RequestHandler,
     expressMiddleware(apollo, {
       context: async ({ req }) => {

@@ -34,6 +34,21 @@ export class Metrics {
   readonly housekeeping = new Counter({ name: 'zhuli_housekeeping_rows_total', help: 'Rows changed by housekeeping, by task (expired idempotency keys, stuck keys marked failed, notifications past retention)', labelNames: ['task'] as const, registers: [this.registry] });
   readonly ready = new Gauge({ name: 'zhuli_ready', help: '1 when the database answered the last readiness check', registers: [this.registry] });
 
+  /** Admission gauges: GraphQL requests executing and waiting (src/server/admission.ts). */
+  trackAdmission(admission: { running: number; queued: number }): void {
+    const gauge = (name: string, help: string, pick: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(pick());
+        },
+      });
+    gauge('zhuli_requests_running', 'GraphQL HTTP requests executing now (at most ZHULI_MAX_CONCURRENT_REQUESTS)', () => admission.running);
+    gauge('zhuli_requests_queued', 'GraphQL HTTP requests waiting for an execution slot', () => admission.queued);
+  }
+
   constructor(pool: () => { total: number; idle: number; waiting: number } | null) {
     collectDefaultMetrics({ register: this.registry, prefix: 'zhuli_' });
     const poolGauge = (name: string, help: string, pick: (p: { total: number; idle: number; waiting: number }) => number) =>
