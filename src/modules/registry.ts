@@ -38,10 +38,11 @@ import { TargetResolver } from './targets/target.resolver';
 import { Activity, ActivityHousehold, Facility } from './activities/activity.entity';
 import { ActivityResolver, FacilityResolver } from './activities/activity.resolver';
 import { HouseholdVillageStats } from './statistics/household-village-stats.entity';
+import { ProviderGrade } from './evaluations/provider-grade.entity';
 import { StatisticsResolver } from './statistics/statistics.resolver';
 
 /** Every TypeORM entity (the data source maps exactly these). */
-export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, IndicatorSet, EvaluationIndicator, Evaluation, EvaluationScore, Notification, NotificationAck, Target, Facility, Activity, ActivityHousehold, HouseholdVillageStats, NominationRound, NominationCandidate, NominationCandidateStep, NominationReviewer, NominationScore, NominationObjection, Commendation];
+export const entities = [Region, CountyPairing, Organization, Expert, AuditEvent, ApiKey, PoorVillage, Household, Need, ServiceOffering, ServiceMatch, Agreement, AgreementTask, AgreementExpert, AgreementVillage, AgreementFilingStep, AgreementProgressReport, AgreementProgressItem, AgreementLink, IndicatorSet, EvaluationIndicator, Evaluation, EvaluationScore, Notification, NotificationAck, Target, Facility, Activity, ActivityHousehold, HouseholdVillageStats, ProviderGrade, NominationRound, NominationCandidate, NominationCandidateStep, NominationReviewer, NominationScore, NominationObjection, Commendation];
 
 /** Every GraphQL resolver class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type

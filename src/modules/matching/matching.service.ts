@@ -28,25 +28,6 @@ export const MATCH_WEIGHTS = {
 
 /** Points of a grade in the evaluation component (EXCELLENT 10, GOOD 7, PASS 4, FAIL 0). */
 export const GRADE_POINTS: Record<string, number> = { EXCELLENT: 10, GOOD: 7, PASS: 4, FAIL: 0 };
-const GRADE_POINTS_SQL = `CASE ev.grade WHEN 'EXCELLENT' THEN ${GRADE_POINTS.EXCELLENT} WHEN 'GOOD' THEN ${GRADE_POINTS.GOOD} WHEN 'PASS' THEN ${GRADE_POINTS.PASS} ELSE ${GRADE_POINTS.FAIL} END`;
-
-/**
- * CTEs of the evaluation component for the candidates in `cand`: the agreements each candidate's provider took part
- * in (as the organization, or as one of the experts — two index probes, no OR), the latest SUBMITTED or REVIEWED
- * evaluation of each (highest year, then level, then newest; drafts and returned ones do not count), and per
- * candidate the average of their grade points and how many there are. Candidates without any get 0.
- */
-const EVALUATION_CTES = `prov AS (
-         SELECT c.id AS cid, a.id AS aid FROM cand c JOIN agreement a ON a."organizationId" = c.org
-         UNION
-         SELECT c.id, ae."agreementId" FROM cand c JOIN agreement_expert ae ON ae."expertId" = c.expert
-       ), latest AS (
-         SELECT DISTINCT ON (p.cid, p.aid) p.cid, ${GRADE_POINTS_SQL} AS pts
-           FROM prov p JOIN evaluation ev ON ev."agreementId" = p.aid AND ev.status IN ('SUBMITTED', 'REVIEWED')
-          ORDER BY p.cid, p.aid, ev.year DESC, ev.level DESC, ev."updatedAt" DESC, ev.id DESC
-       ), graded AS (
-         SELECT cid AS id, round(avg(pts), 2) AS points, count(*)::int AS evaluated FROM latest GROUP BY cid
-       )`;
 
 /**
  * Conditions every candidate offering meets (alias `o`, need category / village expressions): it offers the
@@ -99,14 +80,16 @@ export function rankingSql(onlyOffering: boolean, seek: boolean): string {
            FROM service_match m JOIN need n2 ON n2.id = m."needId"
           WHERE m.status = 'ACCEPTED' AND n2.status IN ('MATCHED', 'IN_SERVICE') AND m."offeringId" IN (SELECT id FROM cand)
           GROUP BY m."offeringId"
-       ), ${EVALUATION_CTES}, scored AS (
+       ), scored AS (
          SELECT c.*, greatest(c.capacity - coalesce(b.active, 0), 0) AS spare, coalesce(g.points, 0) AS eval_points, coalesce(g.evaluated, 0) AS evaluated,
                 (${MATCH_WEIGHTS.category}
                  + CASE WHEN c.mode_fit THEN ${MATCH_WEIGHTS.mode} ELSE 0 END
                  + CASE c.fit WHEN 'SAME_COUNTY' THEN 40 WHEN 'PAIRED_COUNTY' THEN 30 WHEN 'SAME_CITY' THEN 20 WHEN 'SAME_PROVINCE' THEN 10 ELSE 0 END
                  + round(${MATCH_WEIGHTS.capacity}.0 * greatest(c.capacity - coalesce(b.active, 0), 0) / c.capacity, 2)
                  + coalesce(g.points, 0))::numeric(6, 2) AS score
-           FROM cand c LEFT JOIN busy b ON b.id = c.id LEFT JOIN graded g ON g.id = c.id
+           FROM cand c LEFT JOIN busy b ON b.id = c.id
+           -- The provider's past grades (provider_grade, kept by triggers on evaluation): one key probe per candidate.
+           LEFT JOIN provider_grade g ON (g.kind, g."providerId") = (CASE WHEN c.org IS NOT NULL THEN 'ORGANIZATION' ELSE 'EXPERT' END, coalesce(c.org, c.expert))
        ), ranked AS (
          SELECT s.*, count(*) OVER () AS total FROM scored s
        )
