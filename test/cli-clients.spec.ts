@@ -137,7 +137,8 @@ describe('zhuli export', () => {
     expect(codes.length).toBe(n);
     expect(new Set(codes).size).toBe(n);
 
-    // Memory: a tiny export as the baseline; the long one must stay within a few MB of it.
+    // Memory: a tiny export as the baseline; the long one's peak RSS must stay within 40 MB of it (measured: ~7 MB;
+    // the margin absorbs GC timing on a busy machine).
     const small = await cli(['export', 'regions', '--filter', 'within=341524100', '--format', 'csv', '--quiet']);
     expect(small.code).toBe(0);
     const peak = Math.max(first.hwmKb, second.hwmKb);

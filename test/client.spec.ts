@@ -2,6 +2,9 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
+import { GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import {
   assertNoUserErrors,
   CreateOrganizationDocument,
@@ -99,15 +102,89 @@ describe('retries', () => {
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(keys).size).toBe(1);
 
+    // Every mutation input has a key now: a transition sent through a variable gets one and is retried too.
+    const h = await fake([{ status: 503 }, { status: 200, body: { data: { revokeApiKey: { userErrors: [] } } } }]);
+    const e = new ZhuliClient({ url: h.url, token: 't', retry: { baseDelayMs: 10 } });
+    await e.request('mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { userErrors { code } } }', { i: { id: 'x', reason: 'y' } });
+    expect(h.bodies).toHaveLength(2);
+    expect(h.bodies[0].variables.i.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(h.bodies[1].variables.i.idempotencyKey).toBe(h.bodies[0].variables.i.idempotencyKey);
+
+    // An input written inline (no variable to put a key in) is not retried.
     const g = await fake([{ status: 503 }, ok]);
     const d = new ZhuliClient({ url: g.url, token: 't', retry: { baseDelayMs: 10 } });
-    await expect(d.request('mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { userErrors { code } } }', { i: { id: 'x', reason: 'y' } })).rejects.toBeInstanceOf(NetworkError);
+    await expect(d.request('mutation { revokeApiKey(input: { id: "x", reason: "y" }) { userErrors { code } } }')).rejects.toBeInstanceOf(NetworkError);
     expect(g.bodies).toHaveLength(1);
-    await Promise.all([f.close(), g.close()]);
+    await Promise.all([f.close(), g.close(), h.close()]);
   });
 
   it('gives up after the attempts with NetworkError when nothing listens', async () => {
     const c = new ZhuliClient({ url: 'http://127.0.0.1:9/graphql', retry: { attempts: 2, baseDelayMs: 10 } });
     await expect(c.request('{ me { subject } }')).rejects.toBeInstanceOf(NetworkError);
+  });
+});
+
+describe('subscriptions: resume and de-duplication by cursor', () => {
+  /**
+   * A tiny graphql-ws server: `events(after)` sends cursors 1, 2, 2 (a duplicate), 3 and then drops the socket
+   * (close 1012, as a restarting server does); on the next subscription it re-sends the event after which it
+   * was asked to resume (at-least-once delivery) and then the new one, and completes.
+   */
+  async function eventServer() {
+    const subscriptions: Array<string | null> = [];
+    const Event = new GraphQLObjectType({ name: 'Event', fields: { cursor: { type: new GraphQLNonNull(GraphQLString) } } });
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString, resolve: () => 'ok' } } }),
+      subscription: new GraphQLObjectType({
+        name: 'Subscription',
+        fields: {
+          events: {
+            type: new GraphQLNonNull(Event),
+            args: { after: { type: GraphQLString } },
+            resolve: (e: unknown) => e,
+            subscribe: async function* (_root: unknown, args: { after?: string | null }, ctx: { socket: WebSocket }) {
+              subscriptions.push(args.after ?? null);
+              if (subscriptions.length === 1) {
+                for (const cursor of ['1', '2', '2', '3']) yield { cursor };
+                await new Promise((r) => setTimeout(r, 50));
+                ctx.socket.close(1012, 'restarting');
+                return;
+              }
+              yield { cursor: args.after ?? '0' }; // the last event again
+              yield { cursor: String(Number(args.after) + 1) };
+            },
+          },
+        },
+      }),
+    });
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server, path: '/graphql' });
+    const cleanup = useServer({ schema, context: (ctx) => ({ socket: ctx.extra.socket }) }, wss);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    return {
+      url,
+      subscriptions,
+      close: async () => {
+        await cleanup.dispose();
+        await new Promise<void>((r) => server.close(() => r()));
+      },
+    };
+  }
+
+  it('yields each cursor once and, after the socket drops, resubscribes with after = the last cursor', async () => {
+    const s = await eventServer();
+    const c = new ZhuliClient({ url: s.url, token: 't', retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+    const reconnects: Array<string | null> = [];
+    const got: string[] = [];
+    const doc = 'subscription($after: String) { events(after: $after) { cursor } }';
+    for await (const d of c.subscribe<{ events: { cursor: string } }, { after: string | null }>(doc, { after: null }, { cursor: (x) => x.events.cursor, onReconnect: (i) => reconnects.push(i.after) })) {
+      got.push(d.events.cursor);
+    }
+    expect(got).toEqual(['1', '2', '3', '4']);
+    expect(s.subscriptions).toEqual([null, '3']);
+    expect(reconnects).toEqual(['3']);
+    await c.close();
+    await s.close();
   });
 });

@@ -117,9 +117,24 @@ describe('hostile queries are refused before execution', () => {
 describe('production settings', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ rateLimitPerSecond: 0, corsOrigins: ['https://portal.example.org'], landingPage: false });
+    // Introspection off the way an operator turns it off: ZHULI_INTROSPECTION=false, parsed by loadConfig.
+    const { introspection } = loadConfig({ ZHULI_INTROSPECTION: 'false' });
+    app = await startTestApp({ rateLimitPerSecond: 0, corsOrigins: ['https://portal.example.org'], landingPage: false, introspection });
   });
   afterAll(async () => app?.stop());
+
+  it('ZHULI_INTROSPECTION=false refuses introspection queries (and only them)', async () => {
+    for (const query of ['{ __schema { queryType { name } } }', '{ __type(name: "Query") { name } }']) {
+      const r = await post(app, { query });
+      expect(r.status).toBe(400);
+      const body = r.json as { data?: unknown; errors: Array<{ message: string; extensions?: { code?: string } }> };
+      expect(body.data).toBeUndefined();
+      expect(body.errors[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.errors[0].message).toMatch(/introspection/i);
+    }
+    const plain = await post(app, { query: '{ __typename }' });
+    expect(plain.status).toBe(200);
+  });
 
   it('sends security headers', async () => {
     const r = await post(app, { query: '{ __typename }' });

@@ -32,6 +32,16 @@ suite(base ? 'two instances on one PostgreSQL' : 'two instances on one PostgreSQ
   const subs: Sub[] = [];
 
   beforeAll(async () => {
+    // DATABASE_URL is set, so this run is meant to have a PostgreSQL: unreachable is a failure with a clear reason
+    // (never a skip), under CI and elsewhere.
+    const probe = new PgClient({ connectionString: base, connectionTimeoutMillis: 5000 });
+    try {
+      await probe.connect();
+    } catch (err) {
+      throw new Error(`multi-instance.spec: DATABASE_URL is set but PostgreSQL is unreachable (${(err as Error).message}); unset it to skip this file on the embedded database`);
+    } finally {
+      await probe.end().catch(() => undefined);
+    }
     buildOnce();
     dbName = `${(process.env.ZHULI_TEST_TEMPLATE_DB as string).replace('tpl', 'test')}_multi_${randomUUID().slice(0, 6)}`;
     const admin = new PgClient({ connectionString: base });

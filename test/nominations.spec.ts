@@ -15,7 +15,8 @@ import { CANDIDATE, keyOf, must, newExpert, newOrganization, registeredAgreement
 
 const DAY = 24 * 3600 * 1000;
 let offset = 0; // how far the injected server clock runs ahead of real time
-const clock = { now: () => new Date(Date.now() + offset) };
+let pinned: number | null = null; // when set, the injected server clock stands still at this instant (ms)
+const clock = { now: () => new Date(pinned ?? Date.now() + offset) };
 
 let app: TestApp;
 let t: LevelTokens;
@@ -297,7 +298,16 @@ describe('a nomination round from quota to submission', () => {
     const objections = await readRound(round.county, t.county, 'objections(first: 10) { totalCount nodes { status candidate { id } } }');
     expect(objections.objections.nodes.map((o: any) => o.status)).toEqual(['UPHELD', 'DISMISSED']);
 
+    // The boundary on a clock that stands still, objections resolved: 7 d − 1 s is refused, 7 d + 1 s accepted.
+    pinned = started + 7 * DAY - 1000;
+    const early = await submit();
+    expect(early.round).toBeNull();
+    expect(early.userErrors.map((e: any) => e.code)).toEqual(['NOT_ELIGIBLE']);
+    expect(early.noticeRemainingSeconds).toBeGreaterThanOrEqual(1);
+    expect(early.noticeRemainingSeconds).toBeLessThanOrEqual(2); // 1 s, plus the sub-millisecond part the ISO string drops, rounded up
+    pinned = started + 7 * DAY + 1000;
     const done = await submit();
+    pinned = null;
     expect(done.userErrors).toEqual([]);
     expect(done.round.status).toBe('SUBMITTED');
     // A (the one selected candidate left) is now a candidate of the city round, forwarded from the county round.

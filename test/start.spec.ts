@@ -31,12 +31,16 @@ describe('npm start on an empty database', () => {
       const token = await new Authenticator(loadConfig({})).mint({ sub: 'start-test', roles: [Role.PROVINCIAL_COORDINATOR], region: '340000' });
       const created = await post(
         first.url,
-        `mutation { createCountyPairing(input: { helperCode: "340103", helpedCode: "341226", basis: "restart test", startDate: "2019-05-01" }) { pairing { id } userErrors { code } } }`,
+        `mutation RestartPairing { createCountyPairing(input: { helperCode: "340103", helpedCode: "341226", basis: "restart test", startDate: "2019-05-01" }) { pairing { id } userErrors { code } } }`,
         token,
       );
       expect(created.data.createCountyPairing.userErrors).toEqual([]);
-      // Structured JSON logs carry a request id.
-      expect(first.logs.join('')).toMatch(/"requestId":"[^"]+".*"msg":"graphql request"/);
+      // Structured JSON logs: one line per operation with its request id, the principal and the operation name.
+      const logLine = () =>
+        first.logs.join('').split('\n').filter((l) => l.startsWith('{') && l.endsWith('}')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'graphql request' && l.op === 'RestartPairing');
+      for (let i = 0; i < 40 && !logLine(); i++) await new Promise((r) => setTimeout(r, 50)); // stdout may lag the answer
+      const line = logLine();
+      expect(line).toMatchObject({ requestId: expect.any(String), subject: 'start-test', principalKind: 'USER', op: 'RestartPairing', opType: 'mutation' });
     } finally {
       expect(await first.stop('SIGTERM')).toBe(0);
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -319,11 +320,14 @@ export async function importFile(file: string, kind: ImportKind, opts: ImportOpt
       `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${sum.rows.toLocaleString('en')} rows  ${Math.round(sum.rows / secs).toLocaleString('en')} rows/s  (created ${sum.created}, updated ${sum.updated}, unchanged ${sum.unchanged}, failed ${sum.failed})`,
     );
   };
+  // One key per batch of THIS run (file name, run id, lines): a retry of the batch replays its answer, while running
+  // the file again (perhaps corrected) is a new request that reports the rows as they are now (UNCHANGED).
+  const run = `${path.basename(file).slice(0, 40)}@${randomUUID().slice(0, 8)}`;
   const flush = async () => {
     if (!batch.length) return reportErrors();
     const sent = batch;
     batch = [];
-    const key = `${path.basename(file)}:${sent[0].line}-${sent[sent.length - 1].line}`;
+    const key = `${run}:${sent[0].line}-${sent[sent.length - 1].line}`;
     const data = await graphql<Record<string, Result>>(
       opts.remote,
       `mutation($input: ${kind.inputType}!) { ${kind.mutation}(input: $input) { created updated unchanged failed failures { index key errors { field message code } } } }`,

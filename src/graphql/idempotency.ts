@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { IsOptional, IsString, Length } from 'class-validator';
+import type { GraphQLSchema } from 'graphql';
+import { Field, InputType } from 'type-graphql';
 import type { DataSource } from 'typeorm';
 import type { Principal } from './principal';
 import { fromGlobalId, resolveNodes } from './node';
@@ -8,15 +11,38 @@ import { UserErrorCode, type UserError } from './user-error';
 export const IDEMPOTENCY_TTL_HOURS = 24;
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
-/** Description of the `idempotencyKey` input field, shared by every mutation that adopts it. */
+/** Description of the `idempotencyKey` input field (every mutation input has it, through `MutationInput`). */
 export const IDEMPOTENCY_KEY_DESCRIPTION =
   `Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key ` +
   `within ${IDEMPOTENCY_TTL_HOURS} h returns the first result and changes nothing more; the same key with different input is refused. ` +
-  'Attempts that end in userErrors are not remembered.';
+  'Attempts that end in userErrors (and wrote nothing) are not remembered.';
+
+/**
+ * Base of every mutation's input: the optional `idempotencyKey`. Extend it (`class FooInput extends MutationInput`);
+ * `idempotentMutations` routes every mutation through `idempotent`, and a test fails when a mutation's input lacks
+ * the field. Never referenced by itself, so never in the schema.
+ */
+@InputType('MutationInput', { description: 'Base of mutation inputs: the optional idempotency key' })
+export abstract class MutationInput {
+  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotencyKey?: string | null;
+}
+
+/**
+ * Marks a payload that committed part of its work although it carries userErrors (an import batch whose good rows
+ * were written while others were refused): its result is remembered like a success, userErrors included.
+ */
+export const PARTLY_COMMITTED = Symbol('partlyCommitted');
+/** Names payload fields that must never be stored (a secret shown once): a replay returns them as null. */
+export const NOT_REMEMBERED = Symbol('notRemembered');
 
 type Claim = { state: 'new' } | { state: 'done'; response: StoredPayload } | { state: 'pending' } | { state: 'failed' } | { state: 'mismatch' };
 /** A successful payload as stored: nodes by global ID, other values as JSON. */
-type StoredPayload = Record<string, { entity: string; key: Record<string, unknown> } | { node: string } | { nodes: string[] } | { value: unknown }>;
+type EntityRef = { entity: string; key: Record<string, unknown> };
+type StoredPayload = Record<string, EntityRef | { entities: EntityRef[] } | { node: string } | { nodes: string[] } | { value: unknown }>;
 
 /** Canonical JSON (sorted keys) of an input without its idempotency key: what "the same input" means. */
 export function fingerprint(input: unknown): string {
@@ -62,7 +88,7 @@ export class IdempotencyStore {
   }
 
   /** An entity row as stored: its entity name and primary key (null when `value` is not an entity). */
-  entityRef(value: unknown): { entity: string; key: Record<string, unknown> } | null {
+  entityRef(value: unknown): EntityRef | null {
     if (!value || typeof value !== 'object' || !this.ds.hasMetadata(value.constructor)) return null;
     const meta = this.ds.getMetadata(value.constructor);
     const key = meta.getEntityIdMap(value as object);
@@ -70,7 +96,7 @@ export class IdempotencyStore {
   }
 
   /** Re-reads a stored entity (by primary key; the principal created it, so it is theirs to see). */
-  async load(ref: { entity: string; key: Record<string, unknown> }): Promise<unknown> {
+  async load(ref: EntityRef): Promise<unknown> {
     return this.ds.getRepository(ref.entity).findOneBy(ref.key as never);
   }
 
@@ -114,10 +140,10 @@ function refused(code: UserErrorCode, message: string): { userErrors: UserError[
 }
 
 /**
- * Runs a mutation at most once per principal, mutation name and `input.idempotencyKey` (without a key it
- * just runs). Wrap the `mutation(...)` call of a resolver:
- * `return idempotent(ctx, 'createThing', input, () => mutation(input, ...))`.
- * The first successful payload is stored (its nodes by global ID, re-read on replay in the caller's scope).
+ * Runs a mutation at most once per principal, mutation name and `input.idempotencyKey` (without a key, or for an
+ * anonymous caller, it just runs). Every mutation goes through it (`idempotentMutations`); call it directly only
+ * for a resolver outside the schema. The first successful payload is stored — entities by primary key and nodes by
+ * global ID (re-read on replay), other values as JSON — and returned again for a retry with the same key.
  */
 export async function idempotent<P extends { userErrors: UserError[] }>(
   ctx: IdempotencyContext,
@@ -126,7 +152,7 @@ export async function idempotent<P extends { userErrors: UserError[] }>(
   run: () => Promise<P>,
 ): Promise<P> {
   const key = input?.idempotencyKey;
-  if (key === undefined || key === null || !ctx.idempotency) return run();
+  if (key === undefined || key === null || !ctx.idempotency || ctx.principal.kind === 'ANONYMOUS') return run();
   if (typeof key !== 'string' || !KEY.test(key)) return refused(UserErrorCode.VALIDATION, 'idempotencyKey must be 1–200 printable ASCII characters') as P;
   const store = ctx.idempotency;
   const subject = ctx.principal.subject;
@@ -147,27 +173,54 @@ export async function idempotent<P extends { userErrors: UserError[] }>(
     await store.release(subject, operation, key);
     throw err;
   }
-  if (result.userErrors.length) {
+  const marks = result as { [PARTLY_COMMITTED]?: boolean; [NOT_REMEMBERED]?: string[] };
+  if (result.userErrors.length && !marks[PARTLY_COMMITTED]) {
     await store.release(subject, operation, key);
     return result;
   }
+  const secret = new Set(marks[NOT_REMEMBERED] ?? []);
   const stored: StoredPayload = {};
   for (const [k, v] of Object.entries(result as Record<string, unknown>)) {
-    if (k === 'userErrors' || v === undefined) continue;
+    if (v === undefined) continue;
+    if (secret.has(k)) {
+      stored[k] = { value: null };
+      continue;
+    }
     const ref = store.entityRef(v);
+    const refs = Array.isArray(v) && v.length ? v.map((e) => store.entityRef(e)) : null;
     if (ref) stored[k] = ref;
+    else if (refs?.every((r): r is EntityRef => r !== null)) stored[k] = { entities: refs };
     else if (isNode(v)) stored[k] = { node: v.id };
-    else if (Array.isArray(v) && v.every(isNode)) stored[k] = { nodes: v.map((n) => n.id) };
+    else if (Array.isArray(v) && v.length && v.every(isNode)) stored[k] = { nodes: v.map((n) => n.id) };
     else stored[k] = { value: v };
   }
   await store.complete(subject, operation, key, stored);
   return result;
 }
 
+/**
+ * Routes every field of the Mutation type through `idempotent` (keyed by the field name and `args.input`), so no
+ * mutation can forget it. Wraps the resolver type-graphql built, outside its middlewares: a call refused by
+ * `@Authorized` claims the key and releases it when the error is thrown (anonymous callers are not keyed at all).
+ */
+export function idempotentMutations(schema: GraphQLSchema): void {
+  for (const [name, field] of Object.entries(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve;
+    if (!resolve) continue;
+    field.resolve = (root, args, ctx, info) =>
+      idempotent(ctx as IdempotencyContext, name, args.input as { idempotencyKey?: string | null } | undefined, async () => (await resolve(root, args, ctx, info)) as { userErrors: UserError[] });
+  }
+}
+
 async function replay(ctx: IdempotencyContext, store: IdempotencyStore, stored: StoredPayload): Promise<{ userErrors: UserError[] }> {
   const out: Record<string, unknown> = { userErrors: [] };
   for (const [k, v] of Object.entries(stored)) {
     if ('entity' in v) out[k] = await store.load(v);
+    else if ('entities' in v) {
+      const rows: unknown[] = [];
+      for (const e of v.entities) rows.push(await store.load(e)); // one after the other: PGlite has one session
+      out[k] = rows;
+    }
     else if ('node' in v) out[k] = (await resolveNodes(ctx, [v.node]))[0];
     else if ('nodes' in v) out[k] = await resolveNodes(ctx, v.nodes);
     else out[k] = v.value;

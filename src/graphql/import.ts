@@ -1,7 +1,8 @@
-import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
+import { ArrayMaxSize } from 'class-validator';
 import { Field, InputType, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import type { DataSource, EntityManager } from 'typeorm';
 import { changed, type AuditPort } from '../db/audit-port';
+import { MutationInput, PARTLY_COMMITTED } from './idempotency';
 import type { Actor } from './principal';
 import { DomainError, mutation, Payload, UserError, UserErrorCode } from './user-error';
 
@@ -61,20 +62,17 @@ export class ImportPayload extends Payload {
 }
 
 /**
- * Base of every import input: `rows` of the given row type (at most MAX_IMPORT_ROWS) and an idempotency key.
+ * Base of every import input: `rows` of the given row type (at most MAX_IMPORT_ROWS) and, like every mutation input,
+ * the idempotency key (also the batch's entity key in the audit trail).
  * Subclass it with `@InputType({ description }) class ImportThingsInput extends ImportInput(ThingImportRow, 'things', 'key') {}`.
  */
 export function ImportInput<R extends object>(Row: ClassType<R>, what: string, key: string) {
   // Registered under its own name so the subclass inherits the fields; never reachable, so never in the schema.
   @InputType(`${Row.name}Batch`, { description: `A batch of ${what}` })
-  abstract class ImportInputBase {
+  abstract class ImportInputBase extends MutationInput {
     @Field(() => [Row], { description: `The ${what} (at most ${MAX_IMPORT_ROWS}), upserted by ${key}; bad rows are reported with their index, good rows kept` })
     @ArrayMaxSize(MAX_IMPORT_ROWS)
     rows: R[];
-    @Field(() => String, { nullable: true, description: 'Client key of this batch, recorded in the audit trail; re-sending the same rows is a no-op anyway' })
-    @IsOptional()
-    @MaxLength(80)
-    idempotencyKey?: string | null;
   }
   return ImportInputBase;
 }
@@ -159,11 +157,16 @@ export function summarize(results: ImportRowResult[]): ImportResult {
   };
 }
 
-/** Resolver side of an import: shape-validates, runs, and repeats the refused rows' errors as userErrors. */
+/**
+ * Resolver side of an import: shape-validates, runs, and repeats the refused rows' errors as userErrors. A batch that
+ * accepted rows is marked PARTLY_COMMITTED even with refused rows, so a retry with its idempotencyKey replays these
+ * counts and row results instead of running again.
+ */
 export async function importPayload(input: object, run: () => Promise<ImportResult>): Promise<ImportPayload> {
   const p = await mutation<ImportPayload>(input, run);
   const rowErrors: UserError[] = (p.failures ?? []).flatMap((f) => f.errors);
-  return { ...({ created: 0, updated: 0, unchanged: 0, failed: 0, results: [], failures: [] } as Omit<ImportPayload, 'userErrors'>), ...p, userErrors: [...p.userErrors, ...rowErrors] };
+  const out = { ...({ created: 0, updated: 0, unchanged: 0, failed: 0, results: [], failures: [] } as Omit<ImportPayload, 'userErrors'>), ...p, userErrors: [...p.userErrors, ...rowErrors] };
+  return Object.assign(out, { [PARTLY_COMMITTED]: out.created + out.updated + out.unchanged > 0 });
 }
 
 /** The county all codes share (audit region of a batch), else the caller's own region. */
@@ -225,7 +228,7 @@ export async function writeBatch(
     await audit.record(em, actor, {
       operation: spec.operation,
       entityType: spec.entityType,
-      entityId: spec.idempotencyKey ?? actor.requestId,
+      entityId: (spec.idempotencyKey ?? actor.requestId).slice(0, 80), // keys may be 200 characters; the column holds 80
       regionCode: commonRegion(spec.regionCodes, actor),
       ...(spec.stored && spec.imported ? batchAudit(done, spec.stored, spec.imported, spec.mask) : { after: { created: done.created, updated: done.updated } }),
     });

@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth-checker';
+import { idempotentMutations } from './idempotency';
 import { pubSub } from './pubsub';
 
-/** Builds the executable schema from the resolver classes (shape validation runs in the mutation helper). */
+/** Builds the executable schema from the resolver classes (shape validation runs in the mutation helper; every mutation is idempotent by key). */
 export async function createSchema(
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   resolvers: NonEmptyArray<Function>,
@@ -19,6 +20,7 @@ export async function createSchema(
     [schema.getSubscriptionType(), 'Live events over graphql-ws on the same endpoint'],
   ];
   for (const [type, description] of roots) if (type) type.description = description;
+  idempotentMutations(schema);
   return schema;
 }
 

@@ -6,6 +6,8 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** Notifications to mark as acknowledged (已读) for yourself */
 export type AcknowledgeNotificationsInput = {
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
+  idempotencyKey?: string | null | undefined;
   /** Global IDs of notifications (at most 100), all in your region scope */
   ids: Array<string>;
 };
@@ -190,6 +192,8 @@ export type CoverageFilter = {
 
 /** A new service account API key */
 export type CreateApiKeyInput = {
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
+  idempotencyKey?: string | null | undefined;
   /** Name of the service account (who uses the key, what for) */
   name: string;
   /** Region code of the key's scope (000000 = the whole country); must lie within your own scope */
@@ -206,7 +210,7 @@ export type CreateExpertInput = {
   email?: string | null | undefined;
   /** Global ID of the employing organization (工作单位), if any */
   employerId?: string | null | undefined;
-  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors are not remembered. */
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
   idempotencyKey?: string | null | undefined;
   /** Full name (姓名) */
   name: string;
@@ -230,6 +234,8 @@ export type CreateNeedInput = {
   description: string;
   /** The household (global ID) the need is raised for */
   householdId?: string | null | undefined;
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
+  idempotencyKey?: string | null | undefined;
   /** Preferred service modes (期望服务方式) */
   preferredModes?: Array<ServiceMode>;
   /** When it was surveyed (调研时间); default now */
@@ -248,7 +254,7 @@ export type CreateOrganizationInput = {
   contactPhone: string;
   /** Unified social credit code (统一社会信用代码): 18 characters with a valid check character */
   creditCode: string;
-  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors are not remembered. */
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
   idempotencyKey?: string | null | undefined;
   /** Registered name (名称) */
   name: string;
@@ -425,7 +431,7 @@ export type HouseholdStatus =
 
 /** A batch of S&T experts (at most 1000 rows); upserted by external reference; new experts enter the roster as DRAFT */
 export type ImportExpertsInput = {
-  /** Client key of this batch, recorded in the audit trail; re-sending the same rows is a no-op anyway */
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
   idempotencyKey?: string | null | undefined;
   /** The experts (at most 1000), upserted by external reference; bad rows are reported with their index, good rows kept */
   rows: Array<ExpertImportRow>;
@@ -433,7 +439,7 @@ export type ImportExpertsInput = {
 
 /** A batch of households (at most 1000 rows); upserted by registry number */
 export type ImportHouseholdsInput = {
-  /** Client key of this batch, recorded in the audit trail; re-sending the same rows is a no-op anyway */
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
   idempotencyKey?: string | null | undefined;
   /** The households (at most 1000), upserted by registry number; bad rows are reported with their index, good rows kept */
   rows: Array<HouseholdImportRow>;
@@ -441,7 +447,7 @@ export type ImportHouseholdsInput = {
 
 /** A batch of S&T organizations (at most 1000 rows); upserted by unified social credit code */
 export type ImportOrganizationsInput = {
-  /** Client key of this batch, recorded in the audit trail; re-sending the same rows is a no-op anyway */
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
   idempotencyKey?: string | null | undefined;
   /** The organizations (at most 1000), upserted by unified social credit code; bad rows are reported with their index, good rows kept */
   rows: Array<OrganizationImportRow>;
@@ -460,7 +466,7 @@ export type ImportOutcome =
 
 /** A batch of village registrations (at most 1000 rows); upserted by village code */
 export type ImportPoorVillagesInput = {
-  /** Client key of this batch, recorded in the audit trail; re-sending the same rows is a no-op anyway */
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
   idempotencyKey?: string | null | undefined;
   /** The village registrations (at most 1000), upserted by village code; bad rows are reported with their index, good rows kept */
   rows: Array<PoorVillageImportRow>;
@@ -669,6 +675,8 @@ export type NominationRoundStatus =
 export type NominationRoundTransitionInput = {
   /** Global ID of the round */
   id: string;
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
+  idempotencyKey?: string | null | undefined;
   /** Note recorded in the audit trail */
   note?: string | null | undefined;
   /** The version you read (optimistic locking) */
@@ -892,7 +900,7 @@ export type RecordActivityInput = {
   attendingHouseholdIds?: Array<string>;
   /** Date held (YYYY-MM-DD) */
   date: string;
-  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors are not remembered. */
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
   idempotencyKey?: string | null | undefined;
   /** Kind */
   kind: ActivityKind;
@@ -912,7 +920,7 @@ export type RecordActivityInput = {
 export type RecordFacilityInput = {
   /** Out of service on / last day of the visit (YYYY-MM-DD), not before startDate */
   endDate?: string | null | undefined;
-  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors are not remembered. */
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
   idempotencyKey?: string | null | undefined;
   /** Kind */
   kind: FacilityKind;
@@ -1003,6 +1011,8 @@ export type RegistryStatus =
 export type RevokeApiKeyInput = {
   /** The key: its global ID or raw UUID */
   id: string;
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
+  idempotencyKey?: string | null | undefined;
   /** Why it is revoked (kept with the key and in the audit trail) */
   reason: string;
 };
@@ -1090,6 +1100,8 @@ export type ServiceOfferingFilter = {
 
 /** Set (create or change) the target of a region for a year and an indicator; idempotent by nature (the same value again changes nothing) */
 export type SetTargetInput = {
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
+  idempotencyKey?: string | null | undefined;
   /** Indicator */
   indicator: Indicator;
   /** Province, city or county code (6 digits) inside your scope */
@@ -1117,6 +1129,8 @@ export type SocietyDiscipline =
 
 /** Split a parent region's target down to its children (分解下达): all parts are written or none */
 export type SplitTargetInput = {
+  /** Optional key chosen by the client (1–200 printable ASCII characters, e.g. a UUID). Repeating the mutation with the same key within 24 h returns the first result and changes nothing more; the same key with different input is refused. Attempts that end in userErrors (and wrote nothing) are not remembered. */
+  idempotencyKey?: string | null | undefined;
   /** Indicator */
   indicator: Indicator;
   /** The children's targets (1–100, each child once); children not listed keep theirs. Refused (LIMIT_EXCEEDED) when the children's targets would add up to more than the parent's */
@@ -1626,7 +1640,7 @@ export const ActivitiesDocument = {"kind":"Document","definitions":[{"kind":"Ope
 export const RecordFacilityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordFacility"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordFacilityInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordFacility"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"facility"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"regionCode"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"startDate"}},{"kind":"Field","name":{"kind":"Name","value":"endDate"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<RecordFacilityMutation, RecordFacilityMutationVariables>;
 export const RecordActivityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordActivity"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordActivityInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordActivity"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"activity"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"date"}},{"kind":"Field","name":{"kind":"Name","value":"regionCode"}},{"kind":"Field","name":{"kind":"Name","value":"topic"}},{"kind":"Field","name":{"kind":"Name","value":"attendees"}},{"kind":"Field","name":{"kind":"Name","value":"techniquesTaught"}},{"kind":"Field","name":{"kind":"Name","value":"version"}}]}},{"kind":"Field","name":{"kind":"Name","value":"householdsUpdated"}},{"kind":"Field","name":{"kind":"Name","value":"householdsAtTechniqueLimit"}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<RecordActivityMutation, RecordActivityMutationVariables>;
 /** Input types with an `idempotencyKey` field: mutations taking them get a key and are retried. */
-export const IDEMPOTENT_INPUT_TYPES: ReadonlySet<string> = new Set(["AddNominationCandidateInput","CreateAgreementInput","CreateCountyPairingInput","CreateEvaluationInput","CreateExpertInput","CreateIndicatorSetInput","CreateNominationRoundInput","CreateOrganizationInput","ImportExpertsInput","ImportHouseholdsInput","ImportOrganizationsInput","ImportPoorVillagesInput","LodgeNominationObjectionInput","RecordActivityInput","RecordCommendationInput","RecordFacilityInput"]);
+export const IDEMPOTENT_INPUT_TYPES: ReadonlySet<string> = new Set(["AcceptMatchInput","AcknowledgeNotificationsInput","AddNominationCandidateInput","AgreementReasonInput","AgreementTransitionInput","ArchiveExpertInput","ArchiveOrganizationInput","AssignNominationReviewersInput","CreateAgreementInput","CreateApiKeyInput","CreateCountyPairingInput","CreateEvaluationInput","CreateExpertInput","CreateIndicatorSetInput","CreateNeedInput","CreateNominationRoundInput","CreateOrganizationInput","CreateServiceOfferingInput","DeclineMatchInput","EvaluationTransitionInput","ExpertRosterInput","ImportExpertsInput","ImportHouseholdsInput","ImportOrganizationsInput","ImportPoorVillagesInput","LodgeNominationObjectionInput","NominationRoundTransitionInput","ProposeMatchInput","RecommendEvaluationInput","RecordActivityInput","RecordCommendationInput","RecordFacilityInput","ReportAgreementProgressInput","ResolveNominationObjectionInput","ReviewEvaluationInput","RevokeApiKeyInput","RevokeNominationCandidateInput","ScoreNominationCandidateInput","SelectNominationCandidatesInput","SetTargetInput","SignAgreementInput","SplitTargetInput","SubmitAgreementsInput","TransitionNeedInput","UpdateAgreementInput","UpdateEvaluationInput","UpdateExpertInput","UpdateHouseholdInput","UpdateIndicatorSetInput","UpdateOrganizationInput","UpdatePoorVillageInput","UpdateRegionPovertyInput","UpdateServiceOfferingInput"]);
 /** Field types (GraphQL notation) of every filter input, for turning `key=value` pairs into variables. */
 export const FILTER_FIELD_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "ActivityFilter": {

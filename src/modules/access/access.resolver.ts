@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { PageArgs, type Page } from '../../graphql/connection';
+import { NOT_REMEMBERED } from '../../graphql/idempotency';
 import { toGlobalId } from '../../graphql/node';
 import { mutation } from '../../graphql/user-error';
 import { NATIONAL_REGION } from '../../server/auth';
@@ -52,7 +53,8 @@ export class AccessResolver {
   @Authorized(...KEY_ADMINS)
   @Mutation(() => CreateApiKeyPayload, { description: 'Create a service-account API key within your scope; the secret is returned only in this payload' })
   createApiKey(@Arg('input', { description: 'Name, roles and region scope of the key' }) input: CreateApiKeyInput, @Ctx() ctx: Context): Promise<CreateApiKeyPayload> {
-    return mutation(input, () => ctx.services.access.create(ctx.actor, ctx.scope, input));
+    // The secret is never stored, not even for an idempotent replay: a replay returns the key with secret null.
+    return mutation(input, () => ctx.services.access.create(ctx.actor, ctx.scope, input)).then((p) => Object.assign(p, { [NOT_REMEMBERED]: ['secret'] }));
   }
 
   @Authorized(...KEY_ADMINS)

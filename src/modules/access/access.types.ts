@@ -1,4 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { MutationInput } from '../../graphql/idempotency';
 import { ArrayMaxSize, ArrayMinSize, IsIn, Matches, MaxLength, MinLength } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { Role } from '../../graphql/principal';
@@ -55,7 +56,7 @@ const REGION = /^(\d{6}|\d{9}|\d{12})$/;
 const GRANTABLE = [Role.NATIONAL_ADMIN, Role.PROVINCIAL_COORDINATOR, Role.CITY_COORDINATOR, Role.COUNTY_COORDINATOR, Role.ANALYST, Role.AUDITOR];
 
 @InputType({ description: 'A new service account API key' })
-export class CreateApiKeyInput {
+export class CreateApiKeyInput extends MutationInput {
   @Field({ description: 'Name of the service account (who uses the key, what for)' })
   @MinLength(3)
   @MaxLength(120)
@@ -77,12 +78,12 @@ export class CreateApiKeyPayload extends Payload {
   @Field(() => ApiKey, { nullable: true, description: 'The key, when created' })
   apiKey?: ApiKey | null;
 
-  @Field(() => String, { nullable: true, description: 'The secret key (zk_…): shown only now, store it safely; send it as `X-API-Key` or `Authorization: Bearer`' })
+  @Field(() => String, { nullable: true, description: 'The secret key (zk_…): shown only in the first answer (a replay with the same idempotencyKey returns null: secrets are never stored), store it safely; send it as `X-API-Key` or `Authorization: Bearer`' })
   secret?: string | null;
 }
 
 @InputType({ description: 'Revoke an API key' })
-export class RevokeApiKeyInput {
+export class RevokeApiKeyInput extends MutationInput {
   @Field(() => ID, { description: 'The key: its global ID or raw UUID' })
   id: string;
 

@@ -1,7 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Page } from '../../graphql/connection';
 import { PageArgs } from '../../graphql/connection';
-import { idempotent } from '../../graphql/idempotency';
 import { COORDINATORS } from '../../graphql/principal';
 import { mutation } from '../../graphql/user-error';
 import type { Context } from '../context';
@@ -48,7 +47,7 @@ export class FacilityResolver {
   @Authorized(...ACTIVITY_RECORDERS)
   @Mutation(() => RecordFacilityPayload, { description: 'Record a facility in a county, township or village of your scope (coordinators); audited' })
   recordFacility(@Arg('input', { description: 'The facility' }) input: RecordFacilityInput, @Ctx() ctx: Context): Promise<RecordFacilityPayload> {
-    return idempotent(ctx, 'recordFacility', input, () => mutation(input, async () => ({ facility: await ctx.services.activities.recordFacility(ctx.actor, ctx.scope, input) })));
+    return mutation(input, async () => ({ facility: await ctx.services.activities.recordFacility(ctx.actor, ctx.scope, input) }));
   }
 }
 
@@ -85,6 +84,6 @@ export class ActivityResolver {
     description: "Record a training or science-popularization activity (coordinators in scope); the techniques taught are added to each attending household's techniques mastered (at most 10 per household); audited",
   })
   recordActivity(@Arg('input', { description: 'The activity' }) input: RecordActivityInput, @Ctx() ctx: Context): Promise<RecordActivityPayload> {
-    return idempotent(ctx, 'recordActivity', input, () => mutation(input, async () => ctx.services.activities.recordActivity(ctx.actor, ctx.scope, input)));
+    return mutation(input, async () => ctx.services.activities.recordActivity(ctx.actor, ctx.scope, input));
   }
 }

@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { ArrayMaxSize, IsDateString, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsDateString, IsEnum, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
-import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
+import { MutationInput } from '../../graphql/idempotency';
 import { Payload } from '../../graphql/user-error';
 import { REGION_CODE } from '../organizations/organization.types';
 import { Activity, ActivityKind, Facility, FacilityKind, MAX_ATTENDING_HOUSEHOLDS, MAX_TECHNIQUES_TAUGHT } from './activity.entity';
@@ -47,12 +47,7 @@ export class ActivityFilter {
 }
 
 @InputType({ description: 'A facility to record (设施/站点)' })
-export class RecordFacilityInput {
-  @Field({ nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  idempotencyKey?: string;
+export class RecordFacilityInput extends MutationInput {
 
   @Field(() => FacilityKind, { description: 'Kind' })
   @IsEnum(FacilityKind)
@@ -91,12 +86,7 @@ export class RecordFacilityInput {
 }
 
 @InputType({ description: 'A training or science-popularization activity to record; the techniques taught are added to the attending households\' techniques mastered' })
-export class RecordActivityInput {
-  @Field({ nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  idempotencyKey?: string;
+export class RecordActivityInput extends MutationInput {
 
   @Field(() => ActivityKind, { description: 'Kind' })
   @IsEnum(ActivityKind)

@@ -1,6 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Page, PageArgs } from '../../graphql/connection';
-import { idempotent } from '../../graphql/idempotency';
 import { uuidOf } from '../../graphql/node';
 import { revealOrMask } from '../../graphql/masking';
 import { COORDINATORS, Role } from '../../graphql/principal';
@@ -173,7 +172,7 @@ export class AgreementResolver {
   @Authorized(...AGREEMENT_PARTIES)
   @Mutation(() => AgreementPayload, { description: 'Draft an agreement (DRAFT): coordinators in scope, or an organization manager / expert who is a party' })
   createAgreement(@Arg('input', { description: 'The agreement to draft' }) input: CreateAgreementInput, @Ctx() ctx: Context): Promise<AgreementPayload> {
-    return idempotent(ctx, 'createAgreement', input, () => agreementMutation(input, () => ctx.services.agreements.create(ctx.actor, ctx.scope, input)));
+    return agreementMutation(input, () => ctx.services.agreements.create(ctx.actor, ctx.scope, input));
   }
 
   @Authorized(...AGREEMENT_PARTIES)

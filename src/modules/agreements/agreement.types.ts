@@ -1,6 +1,6 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ArrayMaxSize, IsDateString, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
+import { ArrayMaxSize, IsDateString, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { MutationInput } from '../../graphql/idempotency';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
 import { OrderDirection } from '../regions/region.types';
@@ -57,7 +57,7 @@ export class SignatoryInput {
 
 /** Content fields shared by create and update (an abstract base: not referenced, so not in the schema). */
 @InputType('AgreementContentInput', { description: 'Content fields of an agreement' })
-abstract class AgreementContentInput {
+abstract class AgreementContentInput extends MutationInput {
   @Field(() => ID, { nullable: true, description: 'Global ID of the providing organization (帮扶组织)' })
   @IsOptional()
   organizationId?: string | null;
@@ -114,11 +114,6 @@ abstract class AgreementContentInput {
 /** Input of `createAgreement`. */
 @InputType({ description: 'A new assistance agreement (帮扶协议书), created as DRAFT; content may be completed later' })
 export class CreateAgreementInput extends AgreementContentInput {
-  @Field({ nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  idempotencyKey?: string;
   @Field({ description: 'Title (协议名称)' })
   @MinLength(2)
   @MaxLength(200)
@@ -153,7 +148,7 @@ export class UpdateAgreementInput extends AgreementContentInput {
 
 /** Input of `signAgreement`. */
 @InputType({ description: 'Record the signing (签订) of a complete DRAFT agreement' })
-export class SignAgreementInput {
+export class SignAgreementInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the agreement' })
   id: string;
   @Field(() => Int, { description: 'The version you read' })
@@ -171,7 +166,7 @@ export class SignAgreementInput {
 
 /** Input of a plain transition (file, approve, register, start). */
 @InputType({ description: 'The agreement to act on, the version you read, and an optional note' })
-export class AgreementTransitionInput {
+export class AgreementTransitionInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the agreement' })
   id: string;
   @Field(() => Int, { description: 'The version you read (optimistic locking)' })
@@ -185,7 +180,7 @@ export class AgreementTransitionInput {
 
 /** Input of a transition that needs a reason (return, terminate, complete). */
 @InputType({ description: 'The agreement to act on, the version you read, and the reason or note (required)' })
-export class AgreementReasonInput {
+export class AgreementReasonInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the agreement' })
   id: string;
   @Field(() => Int, { description: 'The version you read (optimistic locking)' })
@@ -199,7 +194,7 @@ export class AgreementReasonInput {
 
 /** Input of `submitAgreementsToRegistry`. */
 @InputType({ description: 'Agreements under provincial review that the province submits to the national registry together (汇总报送)' })
-export class SubmitAgreementsInput {
+export class SubmitAgreementsInput extends MutationInput {
   @Field(() => [ID], { description: `Global IDs, 1 to ${LIMITS.batch}, all in PROVINCE_REVIEW and in your province` })
   @ArrayMaxSize(LIMITS.batch)
   ids: string[];
@@ -223,7 +218,7 @@ export class ProgressItemInput {
 
 /** Input of `reportAgreementProgress`. */
 @InputType({ description: 'A progress report (进展报告) on an IN_PROGRESS agreement' })
-export class ReportAgreementProgressInput {
+export class ReportAgreementProgressInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the agreement' })
   agreementId: string;
   @Field({ description: 'Day the report covers (YYYY-MM-DD)' })

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { MutationInput } from '../../graphql/idempotency';
 import { ImportInput, MAX_IMPORT_ROWS } from '../../graphql/import';
 import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsEnum, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
@@ -114,7 +115,7 @@ export class HouseholdImportRow {
 export class ImportHouseholdsInput extends ImportInput(HouseholdImportRow, 'households', 'registry number') {}
 
 @InputType({ description: 'Changes to a registered poor village; omitted fields stay unchanged' })
-export class UpdatePoorVillageInput {
+export class UpdatePoorVillageInput extends MutationInput {
   @Field({ description: '12-digit village code' })
   @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
   villageCode: string;
@@ -163,7 +164,7 @@ export class UpdatePoorVillagePayload extends Payload {
 }
 
 @InputType({ description: 'Changes to a registered poor household; omitted fields stay unchanged' })
-export class UpdateHouseholdInput {
+export class UpdateHouseholdInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the household' })
   @IsString()
   id: string;

@@ -1,6 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Page, PageArgs } from '../../graphql/connection';
-import { idempotent } from '../../graphql/idempotency';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, Role } from '../../graphql/principal';
 import type { Context } from '../context';
@@ -91,7 +90,7 @@ export class EvaluationResolver {
   @Authorized(...INDICATOR_SET_ADMINS)
   @Mutation(() => IndicatorSetPayload, { description: 'Define an indicator set (考核指标体系) for a year and level: national admins for 000000, provincial coordinators for their province; weights sum to 100' })
   createIndicatorSet(@Arg('input', { description: 'The set and its indicators' }) input: CreateIndicatorSetInput, @Ctx() ctx: Context): Promise<IndicatorSetPayload> {
-    return idempotent(ctx, 'createIndicatorSet', input, () => checked<IndicatorSetPayload>(input, async () => ({ indicatorSet: (await ctx.services.evaluations.createSet(ctx.actor, ctx.scope, input)).set })));
+    return checked<IndicatorSetPayload>(input, async () => ({ indicatorSet: (await ctx.services.evaluations.createSet(ctx.actor, ctx.scope, input)).set }));
   }
 
   @Authorized(...INDICATOR_SET_ADMINS)
@@ -105,7 +104,7 @@ export class EvaluationResolver {
     description: 'Evaluate a REGISTERED, IN_PROGRESS or COMPLETED agreement for a year at your level (DRAFT): the coordinator of that level whose scope covers it; one per agreement, year and level',
   })
   createEvaluation(@Arg('input', { description: 'The evaluation' }) input: CreateEvaluationInput, @Ctx() ctx: Context): Promise<EvaluationPayload> {
-    return idempotent(ctx, 'createEvaluation', input, () => evaluationMutation(input, () => ctx.services.evaluations.create(ctx.actor, ctx.scope, input)));
+    return evaluationMutation(input, () => ctx.services.evaluations.create(ctx.actor, ctx.scope, input));
   }
 
   @Authorized(...COORDINATORS)

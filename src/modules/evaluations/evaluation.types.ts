@@ -1,7 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsEnum, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
-import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
+import { MutationInput } from '../../graphql/idempotency';
 import { Payload } from '../../graphql/user-error';
 import { OrderDirection } from '../regions/region.types';
 import { AcceptanceDecision, Evaluation, EvaluationGrade, EvaluationLevel, EvaluationReviewDecision, EvaluationStatus, IndicatorSet } from './evaluation.entity';
@@ -42,7 +42,7 @@ export class IndicatorInput {
 }
 
 @InputType({ description: 'A new indicator set (考核指标体系) for a year and evaluation level' })
-export class CreateIndicatorSetInput {
+export class CreateIndicatorSetInput extends MutationInput {
   @Field({ description: 'The defining association: 000000 (national admins; applies everywhere) or a province code such as 340000 (its provincial coordinators; applies inside it)' })
   @Matches(/^\d{6}$/, { message: 'regionCode must be a 6-digit code' })
   regionCode: string;
@@ -69,13 +69,10 @@ export class CreateIndicatorSetInput {
   @ArrayMaxSize(EVALUATION_LIMITS.indicators)
   @ValidateNested({ each: true })
   indicators: IndicatorInput[];
-  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Change an indicator set; the indicators can only be replaced while no evaluation uses the set' })
-export class UpdateIndicatorSetInput {
+export class UpdateIndicatorSetInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the set' })
   @IsString()
   id: string;
@@ -114,7 +111,7 @@ export class IndicatorScoreInput {
 
 /** Content fields shared by create and update (abstract, not in the schema by itself). */
 @InputType('EvaluationContentInput', { description: 'Content of an evaluation' })
-abstract class EvaluationContentInput {
+abstract class EvaluationContentInput extends MutationInput {
   @Field(() => AcceptanceDecision, { nullable: true, description: 'Acceptance decision (验收结论); default PENDING' })
   @IsOptional()
   @IsEnum(AcceptanceDecision)
@@ -163,9 +160,6 @@ export class CreateEvaluationInput extends EvaluationContentInput {
   @MinLength(1)
   @MaxLength(100)
   evaluatorName: string;
-  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Amend a DRAFT or RETURNED evaluation; omitted fields stay, given scores replace all scores' })
@@ -190,7 +184,7 @@ export class UpdateEvaluationInput extends EvaluationContentInput {
 }
 
 @InputType({ description: 'The evaluation to act on and the version you read' })
-export class EvaluationTransitionInput {
+export class EvaluationTransitionInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the evaluation' })
   @IsString()
   id: string;
@@ -200,7 +194,7 @@ export class EvaluationTransitionInput {
 }
 
 @InputType({ description: "The reviewing level's decision on a SUBMITTED evaluation" })
-export class ReviewEvaluationInput {
+export class ReviewEvaluationInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the evaluation' })
   @IsString()
   id: string;
@@ -237,7 +231,7 @@ export class ReviewEvaluationInput {
 }
 
 @InputType({ description: 'Recommend a reviewed evaluation upward (择优推荐), or withdraw the recommendation' })
-export class RecommendEvaluationInput {
+export class RecommendEvaluationInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the evaluation' })
   @IsString()
   id: string;

@@ -1,4 +1,3 @@
-import { idempotent } from '../../graphql/idempotency';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs, type Page } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
@@ -77,7 +76,7 @@ export class ExpertResolver {
   @Authorized(...COORDINATORS)
   @Mutation(() => CreateExpertPayload, { description: 'Enter an S&T expert on the roster as DRAFT (coordinators, home region inside their scope)' })
   createExpert(@Arg('input', { description: 'The expert to enter' }) input: CreateExpertInput, @Ctx() ctx: Context): Promise<CreateExpertPayload> {
-    return idempotent(ctx, 'createExpert', input, () => mutation(input, async () => ({ expert: await ctx.services.experts.create(ctx.actor, ctx.scope, input) })));
+    return mutation(input, async () => ({ expert: await ctx.services.experts.create(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS)

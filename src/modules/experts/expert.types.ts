@@ -1,6 +1,6 @@
-import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
+import { MutationInput } from '../../graphql/idempotency';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { ArrayMaxSize, ArrayMinSize, IsEmail, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsEmail, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { ImportInput, MAX_IMPORT_ROWS } from '../../graphql/import';
 import { Payload } from '../../graphql/user-error';
@@ -49,13 +49,7 @@ export class ExpertOrder {
 
 /** Input of `createExpert`. */
 @InputType({ description: 'A new S&T expert (科技专家), entered on the roster as DRAFT' })
-export class CreateExpertInput {
-  @Field({ nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  idempotencyKey?: string;
-
+export class CreateExpertInput extends MutationInput {
   @Field({ description: 'Full name (姓名)' })
   @IsString()
   @MinLength(2)
@@ -107,7 +101,7 @@ export class CreateExpertInput {
 
 /** Input of `updateExpert`: omitted fields stay as they are. */
 @InputType({ description: 'Changes to an S&T expert; omitted fields stay unchanged' })
-export class UpdateExpertInput {
+export class UpdateExpertInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the expert' })
   @IsString()
   id: string;
@@ -172,7 +166,7 @@ export class UpdateExpertInput {
 
 /** Input of `archiveExpert`. */
 @InputType({ description: 'Archive an expert (归档); the record stays readable, never deleted' })
-export class ArchiveExpertInput {
+export class ArchiveExpertInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the expert' })
   @IsString()
   id: string;
@@ -191,7 +185,7 @@ export class ArchiveExpertInput {
 
 /** Input of `fileExpertRoster` and `registerExpertRoster`. */
 @InputType({ description: 'A roster (名册) step for one expert' })
-export class ExpertRosterInput {
+export class ExpertRosterInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the expert' })
   @IsString()
   id: string;

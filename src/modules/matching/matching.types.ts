@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { MutationInput } from '../../graphql/idempotency';
 import { IsInt, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
@@ -66,7 +67,7 @@ export class CoverageFilter {
 }
 
 @InputType({ description: 'Propose an offering for a need (coordinators whose scope covers the need); the score and reasons are recorded' })
-export class ProposeMatchInput {
+export class ProposeMatchInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the need (must be OPEN)' })
   @IsString()
   needId: string;
@@ -76,7 +77,7 @@ export class ProposeMatchInput {
 }
 
 @InputType({ description: 'Accept a proposed match (the provider, or a coordinator whose scope covers the need)' })
-export class AcceptMatchInput {
+export class AcceptMatchInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the match' })
   @IsString()
   id: string;
@@ -87,7 +88,7 @@ export class AcceptMatchInput {
 }
 
 @InputType({ description: 'Decline a proposed match with a reason (the provider, or a coordinator whose scope covers the need)' })
-export class DeclineMatchInput {
+export class DeclineMatchInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the match' })
   @IsString()
   id: string;

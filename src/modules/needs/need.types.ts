@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { MutationInput } from '../../graphql/idempotency';
 import { ArrayMaxSize, IsDate, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
@@ -47,7 +48,7 @@ export class NeedOrder {
 }
 
 @InputType({ description: 'A new need (需求), raised for a registered poor village or for a household (exactly one of villageCode, householdId)' })
-export class CreateNeedInput {
+export class CreateNeedInput extends MutationInput {
   @Field(() => String, { nullable: true, description: 'The registered poor village (12-digit code) the need is raised for' })
   @IsOptional()
   @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
@@ -78,7 +79,7 @@ export class CreateNeedInput {
 }
 
 @InputType({ description: 'Move a need to another status. Allowed: MATCHED → IN_SERVICE, IN_SERVICE → FULFILLED, OPEN/MATCHED/IN_SERVICE → CLOSED (with a reason). OPEN → MATCHED happens only by accepting a match.' })
-export class TransitionNeedInput {
+export class TransitionNeedInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the need' })
   @IsString()
   id: string;

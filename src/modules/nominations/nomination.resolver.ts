@@ -1,6 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Page, PageArgs } from '../../graphql/connection';
-import { idempotent } from '../../graphql/idempotency';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, Role } from '../../graphql/principal';
 import type { UserError } from '../../graphql/user-error';
@@ -139,7 +138,7 @@ export class NominationRoundResolver {
     description: 'Create a nomination round (OPEN): a national round with its own quota (national association), or allot a quota (推荐指标) to a round below a parent round, within what the parent has left (LIMIT_EXCEEDED otherwise)',
   })
   createNominationRound(@Arg('input', { description: 'The round' }) input: CreateNominationRoundInput, @Ctx() ctx: Context): Promise<NominationRoundPayload> {
-    return idempotent(ctx, 'createNominationRound', input, () => roundMutation(input, () => ctx.services.nominations.createRound(ctx.actor, ctx.scope, input)));
+    return roundMutation(input, () => ctx.services.nominations.createRound(ctx.actor, ctx.scope, input));
   }
 
   @Authorized(...COORDINATORS)
@@ -171,7 +170,7 @@ export class NominationRoundResolver {
   @Authorized(...COORDINATORS)
   @Mutation(() => NominationCandidatePayload, { description: 'Nominate an organization or expert in an OPEN round (申报); NOT_ELIGIBLE, with every reason, unless it is in the registry and provides a registered agreement in the round’s region' })
   addNominationCandidate(@Arg('input', { description: 'The round and the organization or expert' }) input: AddNominationCandidateInput, @Ctx() ctx: Context): Promise<NominationCandidatePayload> {
-    return idempotent(ctx, 'addNominationCandidate', input, () => checked<NominationCandidatePayload>(input, async () => ({ candidate: await ctx.services.nominations.addCandidate(ctx.actor, ctx.scope, input) })));
+    return checked<NominationCandidatePayload>(input, async () => ({ candidate: await ctx.services.nominations.addCandidate(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS)
@@ -195,7 +194,7 @@ export class NominationRoundResolver {
   @Authorized()
   @Mutation(() => NominationObjectionPayload, { description: 'Lodge an objection (异议) to a selected candidate during the public notice (公示); anyone authenticated whose region scope covers the round' })
   lodgeNominationObjection(@Arg('input', { description: 'The candidate and the objection' }) input: LodgeNominationObjectionInput, @Ctx() ctx: Context): Promise<NominationObjectionPayload> {
-    return idempotent(ctx, 'lodgeNominationObjection', input, () => checked<NominationObjectionPayload>(input, async () => ({ objection: await ctx.services.nominations.lodgeObjection(ctx.actor, ctx.scope, input) })));
+    return checked<NominationObjectionPayload>(input, async () => ({ objection: await ctx.services.nominations.lodgeObjection(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS)
@@ -290,7 +289,7 @@ export class CommendationResolver {
   @Authorized(...COORDINATORS)
   @Mutation(() => CommendationPayload, { description: 'Record a commendation (表彰) of an organization, team or expert by an association in your scope' })
   recordCommendation(@Arg('input', { description: 'The commendation' }) input: RecordCommendationInput, @Ctx() ctx: Context): Promise<CommendationPayload> {
-    return idempotent(ctx, 'recordCommendation', input, () => checked<CommendationPayload>(input, async () => ({ commendation: await ctx.services.nominations.recordCommendation(ctx.actor, ctx.scope, input) })));
+    return checked<CommendationPayload>(input, async () => ({ commendation: await ctx.services.nominations.recordCommendation(ctx.actor, ctx.scope, input) }));
   }
 
   @FieldResolver(() => Organization, { nullable: true, description: 'The commended organization (ORGANIZATION); null otherwise or outside your scope' })

@@ -1,7 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ArrayMaxSize, ArrayMinSize, IsDateString, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
-import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
+import { MutationInput } from '../../graphql/idempotency';
 import { Payload } from '../../graphql/user-error';
 import { OrderDirection } from '../regions/region.types';
 import {
@@ -35,7 +35,7 @@ const CODE = /^(\d{6})$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 @InputType({ description: 'A new nomination round (推荐评选). A national round (regionCode 000000) sets its own quota; any other round is allotted its quota by the round of the level above (parentRoundId), within what that round has left' })
-export class CreateNominationRoundInput {
+export class CreateNominationRoundInput extends MutationInput {
   @Field(() => String, { nullable: true, description: 'Title of the programme; required for a national round, inherited from the parent otherwise' })
   @IsOptional()
   @MinLength(2)
@@ -58,13 +58,10 @@ export class CreateNominationRoundInput {
   @Min(1)
   @Max(NOMINATION_LIMITS.quota)
   quota: number;
-  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Nominate an organization or an expert (exactly one) as a candidate of an OPEN round; refused with NOT_ELIGIBLE unless it is in the registry and provides a registered agreement in the round’s region' })
-export class AddNominationCandidateInput {
+export class AddNominationCandidateInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the round' })
   roundId: string;
   @Field(() => ID, { nullable: true, description: 'Global ID of the organization (科技组织)' })
@@ -82,9 +79,6 @@ export class AddNominationCandidateInput {
   @ArrayMaxSize(NOMINATION_LIMITS.evidence)
   @MaxLength(500, { each: true })
   evidence?: string[] | null;
-  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'A panel member to assign' })
@@ -100,7 +94,7 @@ export class NominationReviewerInput {
 }
 
 @InputType({ description: 'Add members to the expert review panel (评审专家组) of an OPEN round; members already on it are kept' })
-export class AssignNominationReviewersInput {
+export class AssignNominationReviewersInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the round' })
   roundId: string;
   @Field(() => [NominationReviewerInput], { description: `Members to add, 1 to ${NOMINATION_LIMITS.reviewers} (the panel holds at most ${NOMINATION_LIMITS.reviewers})` })
@@ -111,7 +105,7 @@ export class AssignNominationReviewersInput {
 }
 
 @InputType({ description: 'A panel member scores a candidate (评分) while the panel is open; scoring again replaces the score' })
-export class ScoreNominationCandidateInput {
+export class ScoreNominationCandidateInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the candidate' })
   candidateId: string;
   // No maxDecimalPlaces: class-validator's check throws on exponent notation (1e-7); numeric(5,2) rounds.
@@ -127,7 +121,7 @@ export class ScoreNominationCandidateInput {
 }
 
 @InputType({ description: 'The round to act on, the version you read, and an optional note' })
-export class NominationRoundTransitionInput {
+export class NominationRoundTransitionInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the round' })
   id: string;
   @Field(() => Int, { description: 'The version you read (optimistic locking)' })
@@ -140,7 +134,7 @@ export class NominationRoundTransitionInput {
 }
 
 @InputType({ description: 'Select candidates of a REVIEWED round within its quota (拟推荐名单); replaces an earlier selection' })
-export class SelectNominationCandidatesInput {
+export class SelectNominationCandidatesInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the round' })
   roundId: string;
   @Field(() => Int, { description: 'The version of the round you read' })
@@ -152,16 +146,13 @@ export class SelectNominationCandidatesInput {
 }
 
 @InputType({ description: 'Lodge an objection (异议) to a candidate on a public notice (公示), with the reason' })
-export class LodgeNominationObjectionInput {
+export class LodgeNominationObjectionInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the selected candidate' })
   candidateId: string;
   @Field({ description: 'The objection, 5 to 2000 characters' })
   @MinLength(5)
   @MaxLength(2000)
   reason: string;
-  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  idempotencyKey?: string | null;
 }
 
 export enum ObjectionDecision {
@@ -178,7 +169,7 @@ registerEnumType(ObjectionDecision, {
 });
 
 @InputType({ description: 'Resolve an OPEN objection (异议处理): uphold (the candidate is revoked) or dismiss, with the finding' })
-export class ResolveNominationObjectionInput {
+export class ResolveNominationObjectionInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the objection' })
   id: string;
   @Field(() => Int, { description: 'The version of the objection you read' })
@@ -194,7 +185,7 @@ export class ResolveNominationObjectionInput {
 }
 
 @InputType({ description: 'Disqualify a candidate (撤销评选资格), e.g. for fabricated material (虚构事迹材料), with the reason' })
-export class RevokeNominationCandidateInput {
+export class RevokeNominationCandidateInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the candidate' })
   id: string;
   @Field(() => Int, { description: 'The version of the candidate you read' })
@@ -207,7 +198,7 @@ export class RevokeNominationCandidateInput {
 }
 
 @InputType({ description: 'Record a commendation (表彰): an organization or expert of the registry, or a named team, commended by an association' })
-export class RecordCommendationInput {
+export class RecordCommendationInput extends MutationInput {
   @Field(() => Int, { description: 'Year' })
   @IsInt()
   @Min(2000)
@@ -250,9 +241,6 @@ export class RecordCommendationInput {
   @Matches(DATE, { message: 'commendedOn must be YYYY-MM-DD' })
   @IsDateString({ strict: true })
   commendedOn?: string | null;
-  @Field(() => String, { nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Filters for listing nomination rounds; all given conditions must hold' })

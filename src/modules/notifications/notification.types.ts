@@ -1,4 +1,5 @@
 import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { MutationInput } from '../../graphql/idempotency';
 import { ArrayMaxSize, IsOptional, Matches } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
@@ -25,7 +26,7 @@ export class NotificationFilter {
 
 /** Input of `acknowledgeNotifications`. */
 @InputType({ description: 'Notifications to mark as acknowledged (已读) for yourself' })
-export class AcknowledgeNotificationsInput {
+export class AcknowledgeNotificationsInput extends MutationInput {
   @Field(() => [ID], { description: 'Global IDs of notifications (at most 100), all in your region scope' })
   @ArrayMaxSize(100)
   ids: string[];

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { MutationInput } from '../../graphql/idempotency';
 import { ArrayMaxSize, ArrayMinSize, IsEnum, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
@@ -33,7 +34,7 @@ export class ServiceOfferingFilter {
 }
 
 @InputType({ description: 'A new service offering (科技服务) by exactly one provider: an organization or an expert' })
-export class CreateServiceOfferingInput {
+export class CreateServiceOfferingInput extends MutationInput {
   @Field(() => ID, { nullable: true, description: 'The providing organization (global ID)' })
   @IsOptional()
   @IsString()
@@ -82,7 +83,7 @@ export class CreateServiceOfferingInput {
 }
 
 @InputType({ description: 'Changes to a service offering; omitted fields stay unchanged' })
-export class UpdateServiceOfferingInput {
+export class UpdateServiceOfferingInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the offering' })
   @IsString()
   id: string;

@@ -1,4 +1,3 @@
-import { idempotent } from '../../graphql/idempotency';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs, type Page } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
@@ -49,7 +48,7 @@ export class OrganizationResolver {
   @Authorized(...COORDINATORS)
   @Mutation(() => CreateOrganizationPayload, { description: 'Register an S&T organization (coordinators, inside their region scope)' })
   createOrganization(@Arg('input', { description: 'The organization to register' }) input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<CreateOrganizationPayload> {
-    return idempotent(ctx, 'createOrganization', input, () => mutation(input, async () => ({ organization: await ctx.services.organizations.create(ctx.actor, ctx.scope, input) })));
+    return mutation(input, async () => ({ organization: await ctx.services.organizations.create(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS)

@@ -1,6 +1,6 @@
-import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
+import { MutationInput } from '../../graphql/idempotency';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ArrayMaxSize, ArrayMinSize, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsEnum, IsInt, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { ImportInput, MAX_IMPORT_ROWS } from '../../graphql/import';
 import { Payload } from '../../graphql/user-error';
@@ -66,12 +66,7 @@ export class OrganizationOrder {
 
 /** Input of `createOrganization`. */
 @InputType({ description: 'A new S&T organization (科技组织)' })
-export class CreateOrganizationInput {
-  @Field({ nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  idempotencyKey?: string;
+export class CreateOrganizationInput extends MutationInput {
 
   @Field({ description: 'Registered name (名称)' })
   @IsString()
@@ -115,7 +110,7 @@ export class CreateOrganizationInput {
 
 /** Input of `updateOrganization`: omitted fields stay as they are. */
 @InputType({ description: 'Changes to an S&T organization; omitted fields stay unchanged' })
-export class UpdateOrganizationInput {
+export class UpdateOrganizationInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the organization' })
   @IsString()
   id: string;
@@ -173,7 +168,7 @@ export class UpdateOrganizationInput {
 
 /** Input of `archiveOrganization`. */
 @InputType({ description: 'Archive an S&T organization (归档); it stays readable, never deleted' })
-export class ArchiveOrganizationInput {
+export class ArchiveOrganizationInput extends MutationInput {
   @Field(() => ID, { description: 'Global ID of the organization' })
   @IsString()
   id: string;

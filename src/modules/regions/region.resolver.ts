@@ -1,4 +1,3 @@
-import { idempotent } from '../../graphql/idempotency';
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, registerEnumType } from 'type-graphql';
 import { PageArgs, type Page } from '../../graphql/connection';
 import { mutation } from '../../graphql/user-error';
@@ -76,7 +75,7 @@ export class RegionResolver {
   @Authorized(...COORDINATORS)
   @Mutation(() => CreateCountyPairingPayload, { description: 'Record a county pairing (coordinators; the helped county must be in scope)' })
   createCountyPairing(@Arg('input', { description: 'The pairing to record' }) input: CreateCountyPairingInput, @Ctx() ctx: Context): Promise<CreateCountyPairingPayload> {
-    return idempotent(ctx, 'createCountyPairing', input, () => mutation(input, async () => ({ pairing: await ctx.services.regions.createPairing(ctx.actor, ctx.scope, input) })));
+    return mutation(input, async () => ({ pairing: await ctx.services.regions.createPairing(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS)

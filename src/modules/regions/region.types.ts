@@ -1,6 +1,6 @@
-import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../graphql/idempotency';
+import { MutationInput } from '../../graphql/idempotency';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min, MinLength, IsString, Length } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
 import { CountyPairing } from './county-pairing.entity';
@@ -48,12 +48,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Input of `createCountyPairing`. */
 @InputType({ description: 'A new county pairing (县域结对帮扶)' })
-export class CreateCountyPairingInput {
-  @Field({ nullable: true, description: IDEMPOTENCY_KEY_DESCRIPTION })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  idempotencyKey?: string;
+export class CreateCountyPairingInput extends MutationInput {
 
   @Field({ description: 'Code of the helping (developed) county' })
   @Matches(/^\d{6}$/, { message: 'helperCode must be a 6-digit county code' })
@@ -76,7 +71,7 @@ export class CreateCountyPairingInput {
 
 /** Input of `updateRegionPoverty`. */
 @InputType({ description: 'Change the poverty designation of a county or village' })
-export class UpdateRegionPovertyInput {
+export class UpdateRegionPovertyInput extends MutationInput {
   @Field({ description: 'Region code' })
   @Matches(/^\d{6}(\d{3}){0,2}$/, { message: 'code must be a 6, 9 or 12 digit division code' })
   code: string;

@@ -1,4 +1,5 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { MutationInput } from '../../graphql/idempotency';
 import { ArrayMaxSize, ArrayMinSize, IsEnum, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { ConnectionType } from '../../graphql/connection';
 import { Payload } from '../../graphql/user-error';
@@ -29,7 +30,7 @@ export class TargetFilter {
 
 /** The year and indicator a target is for (shared by setTarget and splitTarget). */
 @InputType({ description: "The year and indicator a target is for" })
-abstract class TargetKeyInput {
+abstract class TargetKeyInput extends MutationInput {
   @Field(() => Int, { description: `Year (${MIN_YEAR}–${MAX_YEAR})` })
   @IsInt()
   @Min(MIN_YEAR)
