@@ -15,7 +15,7 @@ import { agreementContent, SIGNATORIES } from './agreement-content';
 import { generate, verify, type GenerateReport, type Size } from './generate';
 import { applyPostGraphileSetup, compareResults, POSTGRAPHILE_AGREEMENTS, POSTGRAPHILE_DIR, startPeer, type RunningPeer } from './peers';
 import { MATCH_CANDIDATES, PROVINCE_STATISTICS, PROVINCIAL_AGREEMENTS } from './queries';
-import { databaseExists, percentile, ROOT, startServer } from './support';
+import { databaseExists, percentile, ROOT, rssMb, startServer } from './support';
 
 /**
  * `npm run bench` (issue 8): one command that builds the dataset on the real PostgreSQL at 127.0.0.1, starts Zhuli,
@@ -55,12 +55,6 @@ interface Target {
   pid: number;
   body: string;
   headers: Record<string, string>;
-}
-
-/** Reads a process's resident set size in MB from /proc (Linux). */
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 async function post(url: string, headers: Record<string, string>, body: string): Promise<any> {

@@ -27,6 +27,7 @@ import { Role } from '../src/graphql/principal';
 import { withCreditCheck } from '../src/modules/organizations/validators';
 import { Authenticator } from '../src/server/auth';
 import { agreementContent, SIGNATORIES } from './agreement-content';
+import { rssMb } from './support';
 import { startThrowawayPostgres, throwawayPostgresAvailable } from './throwaway-pg';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -68,15 +69,6 @@ function startInstance(env: Record<string, string>): Promise<Instance> {
     child.stderr?.on('data', (b: Buffer) => logs.push(b.toString()));
     child.on('exit', (code) => reject(new Error(`instance exited with ${code}:\n${logs.join('')}`)));
   });
-}
-
-function rssMb(pid: number | undefined): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 /** V8 heap in use (MB) from the instance's own /metrics (prom-client default metrics). */
@@ -421,7 +413,7 @@ async function main(): Promise<void> {
 
     const loadAvg = () => Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
     const sample = async () => {
-      memory.push({ t: Math.round((Date.now() - started) / 1000), rss: instances.map((i) => rssMb(i.child.pid)), heap: await Promise.all(instances.map(heapMb)), load: loadAvg() });
+      memory.push({ t: Math.round((Date.now() - started) / 1000), rss: instances.map((i) => Math.round(rssMb(i.child.pid))), heap: await Promise.all(instances.map(heapMb)), load: loadAvg() });
     };
     await sample();
     const sampler = setInterval(() => void sample(), 10_000);

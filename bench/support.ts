@@ -8,6 +8,16 @@ import { generateHouseholds } from '../src/modules/beneficiaries/household.gener
 /** Helpers shared by the benchmarks (bench/matching.ts, bench/statistics.ts). */
 export const ROOT = path.join(__dirname, '..', '..');
 
+/** Resident set size of a process in MB from /proc (Linux); NaN when it cannot be read (gone, or not Linux). */
+export function rssMb(pid: number | undefined): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }

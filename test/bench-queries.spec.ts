@@ -2,8 +2,8 @@ import { MATCH_CANDIDATES, PROVINCE_STATISTICS, PROVINCIAL_AGREEMENTS } from '..
 import { toGlobalId } from '../src/graphql/node';
 import { poorVillages } from './agreement-fixtures';
 import { acceptAgreement } from './evaluation-fixtures';
-import { startTestApp, Role, NATIONAL_REGION, type TestApp } from './harness';
-import { registeredAgreement, type LevelTokens } from './nomination-fixtures';
+import { startTestApp, Role, type TestApp } from './harness';
+import { levelTokens, registeredAgreement, type LevelTokens } from './nomination-fixtures';
 
 /**
  * Issue 8 regression (not timed): the SQL statements each benchmark query of `npm run bench` runs (bench/queries.ts),
@@ -52,12 +52,7 @@ beforeAll(async () => {
   // 100 agreements with every nested part cost 6,801 (src/graphql/limits.ts), past the default ceiling of 5,000; the
   // benchmark measures pages of 50 (cost 3,401) and raises the ceiling only for this 100-item statement count.
   app = await startTestApp({ maxQueryCost: 10000 });
-  t = {
-    national: await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: 'bench-national' }),
-    province: await app.token([Role.PROVINCIAL_COORDINATOR], '340000', { sub: 'bench-province' }),
-    city: await app.token([Role.CITY_COORDINATOR], '341500', { sub: 'bench-city' }),
-    county: await app.token([Role.COUNTY_COORDINATOR], '341524', { sub: 'bench-county' }),
-  };
+  t = await levelTokens(app, 'bench');
   // Two registered agreements of 金寨县 with two experts and two villages each; the first is evaluated and accepted.
   const experts = (await app.ds.query(`SELECT id FROM expert WHERE "regionCode" LIKE '3415%' AND status = 'ACTIVE' ORDER BY name LIMIT 2`)).map((r: { id: string }) => toGlobalId('Expert', r.id));
   const villageCodes = await poorVillages(app, '341524', 2);

@@ -5,8 +5,8 @@ import { withCreditCheck } from '../src/modules/organizations/validators';
 import { orphanedTypes, resolvers } from '../src/modules/registry';
 import { ok, signed, T } from './agreement-fixtures';
 import { FIXTURE_INDICATORS, FULL_MARKS, fixtureSet } from './evaluation-fixtures';
-import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
-import { must, registeredAgreement, type LevelTokens } from './nomination-fixtures';
+import { Role, startTestApp, type TestApp } from './harness';
+import { levelTokens, must, registeredAgreement, type LevelTokens } from './nomination-fixtures';
 
 /** Retries of mutations with an `idempotencyKey`: the first result comes back, nothing is written twice. */
 let app: TestApp;
@@ -17,12 +17,7 @@ beforeAll(async () => {
   app = await startTestApp({ rateLimitPerSecond: 0 });
   token = await app.token([Role.PROVINCIAL_COORDINATOR], '340000', { sub: 'idem-coordinator' });
   otherToken = await app.token([Role.PROVINCIAL_COORDINATOR], '340000', { sub: 'idem-other' });
-  levels = {
-    national: await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: 'idem-national' }),
-    province: await app.token([Role.PROVINCIAL_COORDINATOR], '340000', { sub: 'idem-province' }),
-    city: await app.token([Role.CITY_COORDINATOR], '341500', { sub: 'idem-city' }),
-    county: await app.token([Role.COUNTY_COORDINATOR], '341524', { sub: 'idem-county' }),
-  };
+  levels = await levelTokens(app, 'idem');
 });
 afterAll(async () => app?.stop());
 

@@ -1,6 +1,6 @@
 import { withCreditCheck } from '../src/modules/organizations/validators';
 import { filed, ok, T } from './agreement-fixtures';
-import type { TestApp } from './harness';
+import { NATIONAL_REGION, Role, type TestApp } from './harness';
 
 /** Tokens of the levels that drive an agreement through filing to registration (入库). */
 export interface LevelTokens {
@@ -8,6 +8,16 @@ export interface LevelTokens {
   province: string;
   city: string;
   county: string;
+}
+
+/** One coordinator token per filing level along 金寨县's chain (national, 安徽省, 六安市, 金寨县), subjects `<prefix>-<level>`. */
+export async function levelTokens(app: TestApp, prefix: string): Promise<LevelTokens> {
+  return {
+    national: await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: `${prefix}-national` }),
+    province: await app.token([Role.PROVINCIAL_COORDINATOR], '340000', { sub: `${prefix}-province` }),
+    city: await app.token([Role.CITY_COORDINATOR], '341500', { sub: `${prefix}-city` }),
+    county: await app.token([Role.COUNTY_COORDINATOR], '341524', { sub: `${prefix}-county` }),
+  };
 }
 
 let serial = 0;

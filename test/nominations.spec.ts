@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process';
 import { CommendationsDocument, NominationCandidatesDocument, NominationRoundsDocument, ZhuliClient } from '../src/client';
 import { toGlobalId } from '../src/graphql/node';
 import { buildOnce, ROOT } from './process';
-import { NATIONAL_REGION, Role, startTestApp, type TestApp } from './harness';
+import { Role, startTestApp, type TestApp } from './harness';
 import { acceptAgreement, evalOk } from './evaluation-fixtures';
-import { CANDIDATE, keyOf, must, newExpert, newOrganization, registeredAgreement, ROUND, run, type LevelTokens } from './nomination-fixtures';
+import { CANDIDATE, keyOf, must, newExpert, newOrganization, registeredAgreement, ROUND, run, levelTokens, type LevelTokens } from './nomination-fixtures';
 
 /**
  * A full nomination round (组织申报) in 金寨县 under 六安市, Anhui and a national round: quotas allotted level by
@@ -33,12 +33,7 @@ const NAMES = { orgA: '金寨县茶叶技术协会（申报A）', orgB: '金寨�
 
 beforeAll(async () => {
   app = await startTestApp({}, { clock });
-  t = {
-    national: await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: 'nom-national' }),
-    province: await app.token([Role.PROVINCIAL_COORDINATOR], '340000', { sub: 'nom-province' }),
-    city: await app.token([Role.CITY_COORDINATOR], '341500', { sub: 'nom-city' }),
-    county: await app.token([Role.COUNTY_COORDINATOR], '341524', { sub: 'nom-county' }),
-  };
+  t = await levelTokens(app, 'nom');
   zhouzhi = await app.token([Role.COUNTY_COORDINATOR], '610124', { sub: 'nom-zhouzhi' });
   analyst = await app.token([Role.ANALYST], '340000', { sub: 'nom-analyst' });
   analystShaanxi = await app.token([Role.ANALYST], '610000', { sub: 'nom-analyst-sx' });

@@ -1,8 +1,8 @@
 import { toGlobalId } from '../src/graphql/node';
 import { poorVillages } from './agreement-fixtures';
 import { acceptAgreement, evalOk, fixtureSet } from './evaluation-fixtures';
-import { startTestApp, Role, NATIONAL_REGION, type TestApp } from './harness';
-import { registeredAgreement, type LevelTokens } from './nomination-fixtures';
+import { startTestApp, type TestApp } from './harness';
+import { levelTokens, registeredAgreement, type LevelTokens } from './nomination-fixtures';
 
 /**
  * provider_grade (matching's evaluation component, kept by triggers on evaluation) always equals the grades counted
@@ -25,12 +25,7 @@ let t: LevelTokens;
 
 beforeAll(async () => {
   app = await startTestApp();
-  t = {
-    national: await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: 'grade-national' }),
-    province: await app.token([Role.PROVINCIAL_COORDINATOR], '340000', { sub: 'grade-province' }),
-    city: await app.token([Role.CITY_COORDINATOR], '341500', { sub: 'grade-city' }),
-    county: await app.token([Role.COUNTY_COORDINATOR], '341524', { sub: 'grade-county' }),
-  };
+  t = await levelTokens(app, 'grade');
 });
 afterAll(async () => {
   await app?.stop();

@@ -36,30 +36,28 @@ export class Metrics {
 
   /** Admission gauges: GraphQL requests executing and waiting (src/server/admission.ts). */
   trackAdmission(admission: { running: number; queued: number }): void {
-    const gauge = (name: string, help: string, pick: () => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.set(pick());
-        },
-      });
-    gauge('zhuli_requests_running', 'GraphQL HTTP requests executing now (at most ZHULI_MAX_CONCURRENT_REQUESTS)', () => admission.running);
-    gauge('zhuli_requests_queued', 'GraphQL HTTP requests waiting for an execution slot', () => admission.queued);
+    this.sampled('zhuli_requests_running', 'GraphQL HTTP requests executing now (at most ZHULI_MAX_CONCURRENT_REQUESTS)', () => admission.running);
+    this.sampled('zhuli_requests_queued', 'GraphQL HTTP requests waiting for an execution slot', () => admission.queued);
+  }
+
+  /** A gauge whose value is read when /metrics is scraped. */
+  private sampled(name: string, help: string, pick: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(pick());
+      },
+    });
   }
 
   constructor(pool: () => { total: number; idle: number; waiting: number } | null) {
     collectDefaultMetrics({ register: this.registry, prefix: 'zhuli_' });
     const poolGauge = (name: string, help: string, pick: (p: { total: number; idle: number; waiting: number }) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          const p = pool();
-          this.set(p ? pick(p) : 0);
-        },
+      this.sampled(name, help, () => {
+        const p = pool();
+        return p ? pick(p) : 0;
       });
     poolGauge('zhuli_db_pool_connections', 'Connections open in the PostgreSQL pool', (p) => p.total);
     poolGauge('zhuli_db_pool_idle', 'Idle connections in the pool', (p) => p.idle);
