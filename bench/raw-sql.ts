@@ -7,7 +7,7 @@
  * What it mirrors (read the resolvers before changing it):
  * - agreements: caller's region scope AND `within` (both `regionCode LIKE prefix%`, src/graphql/scope.ts), status
  *   IN the filter, ORDER BY updatedAt DESC, id DESC, LIMIT first + 1 for hasNextPage (src/graphql/connection.ts
- *   paginate); endCursor = base64url(JSON [updatedAt ISO, id]);
+ *   paginate, merging one scan per status as its splitBy does); endCursor = base64url(JSON [updatedAt ISO, id]);
  * - organization: null when none or outside the scope (OrganizationService.byIds);
  * - experts: by expertId ascending, those outside the scope left out (AgreementService.expertIdsOf + ExpertService.byIds);
  * - beneficiaryVillages(first: 10): by villageCode ascending, each with parent (township) and its parent (county);
@@ -22,16 +22,18 @@
  */
 export const RAW_AGREEMENTS_SQL = /* SQL */ `
 WITH page AS (
-  SELECT a.id, a."registryNumber", a.title, a.status, a."regionCode", a."registeredAt", a."updatedAt", a."organizationId",
-         row_number() OVER (ORDER BY a."updatedAt" DESC, a.id DESC) AS rn
-    FROM agreement a
-   WHERE a."regionCode" LIKE $1 AND a.status = ANY ($3::agreement_status[]) AND a."regionCode" LIKE $2
-     -- the same prefixes as ranges, so that the generic plan of the prepared statement can still seek the
-     -- (regionCode COLLATE "C") index, as the planner does by itself for Zhuli's LIKE with a known value
-     AND a."regionCode" >= rtrim($1, '%') AND a."regionCode" < rtrim($1, '%') || chr(1114111)
-     AND a."regionCode" >= rtrim($2, '%') AND a."regionCode" < rtrim($2, '%') || chr(1114111)
-   ORDER BY a."updatedAt" DESC, a.id DESC
-   LIMIT $4::int + 1
+  -- Zhuli's per-status merge (paginate's splitBy): one limited scan of agreement_status_updated_idx per status,
+  -- merged in order, instead of walking agreement_updated_idx and discarding the other statuses' rows
+  SELECT m.*, row_number() OVER (ORDER BY m."updatedAt" DESC, m.id DESC) AS rn
+    FROM (SELECT s.* FROM unnest($3::agreement_status[]) AS st(status)
+          CROSS JOIN LATERAL (
+            SELECT a.id, a."registryNumber", a.title, a.status, a."regionCode", a."registeredAt", a."updatedAt", a."organizationId"
+              FROM agreement a
+             WHERE a.status = st.status AND a."regionCode" LIKE $1 AND a."regionCode" LIKE $2
+             ORDER BY a."updatedAt" DESC, a.id DESC
+             LIMIT $4::int + 1) s
+          ORDER BY s."updatedAt" DESC, s.id DESC
+          LIMIT $4::int + 1) m
 ), shown AS (
   SELECT * FROM page WHERE rn <= $4::int
 )

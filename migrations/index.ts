@@ -14,5 +14,6 @@ import { Nominations1796472509434 } from './1796472509434-Nominations';
 import { Evaluations1796472543611 } from './1796472543611-Evaluations';
 import { TargetsActivitiesStatistics1796472602464 } from './1796472602464-TargetsActivitiesStatistics';
 import { ProviderGrade1796593922467 } from './1796593922467-ProviderGrade';
+import { AgreementStatusUpdatedIndex1796614436992 } from './1796614436992-AgreementStatusUpdatedIndex';
 
-export const migrations = [Extensions1764000000000, RegionsAndAudit1795527609823, AccessAndAudit1795528262085, OrganizationsAndExperts1795528310945, BeneficiariesNeedsMatching1795530279014, AgreementsAndNotifications1795530387095, AgreementLinks1795532728052, IdempotencyKeys1795540000000, OfferingMatchKeys1795540100000, Housekeeping1796472262922, ExpertExternalRef1796472421752, Nominations1796472509434, Evaluations1796472543611, TargetsActivitiesStatistics1796472602464, ProviderGrade1796593922467];
+export const migrations = [Extensions1764000000000, RegionsAndAudit1795527609823, AccessAndAudit1795528262085, OrganizationsAndExperts1795528310945, BeneficiariesNeedsMatching1795530279014, AgreementsAndNotifications1795530387095, AgreementLinks1795532728052, IdempotencyKeys1795540000000, OfferingMatchKeys1795540100000, Housekeeping1796472262922, ExpertExternalRef1796472421752, Nominations1796472509434, Evaluations1796472543611, TargetsActivitiesStatistics1796472602464, ProviderGrade1796593922467, AgreementStatusUpdatedIndex1796614436992];

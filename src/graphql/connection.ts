@@ -123,10 +123,24 @@ export function decodeCursor(cursor: string): [unknown, string] {
 }
 
 /**
+ * A list filtered to several values of one column (e.g. `status IN (REGISTERED, IN_PROGRESS)`) and ordered by
+ * another: paginate() reads each value's rows in order through an index on (column, sort column, id) and merges
+ * them, instead of walking the sort index and discarding every row of the other values.
+ */
+export interface SplitBy {
+  /** SQL expression in the query builder, e.g. `a.status`. */
+  column: string;
+  /** The values the list is filtered to (more than one for the split to apply). */
+  values: readonly unknown[];
+}
+
+/**
  * Keyset pagination over a filtered query builder: orders by (sort column, id), seeks past the cursor,
  * fetches one extra row to know whether a next page exists; the count runs only if `totalCount` is read.
+ * With `splitBy`, the page's ids come from a UNION ALL of one ordered, limited scan per value (PostgreSQL merges
+ * them with a Merge Append), still in the same single statement.
  */
-export async function paginate<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, args: PageArgs, sort: SortKey<T>): Promise<Page<T>> {
+export async function paginate<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, args: PageArgs, sort: SortKey<T>, splitBy?: SplitBy): Promise<Page<T>> {
   const { limit, after } = pageWindow(args);
   const countQb = qb.clone();
   const dir = sort.direction;
@@ -140,6 +154,22 @@ export async function paginate<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
         );
       }),
     );
+  }
+  const values = [...new Set(splitBy?.values ?? [])];
+  if (splitBy && values.length > 1 && limit > 0) {
+    const branches = values.map((v, i) =>
+      qb
+        .clone()
+        .andWhere(`${splitBy.column} = :_split${i}`, { [`_split${i}`]: v })
+        .select(sort.idColumn, '_id')
+        .addSelect(sort.column, '_sort')
+        .orderBy(sort.column, dir)
+        .addOrderBy(sort.idColumn, dir)
+        .limit(limit + 1),
+    );
+    const union = branches.map((b) => `(${b.getQuery()})`).join(' UNION ALL ');
+    qb.andWhere(`${sort.idColumn} IN (SELECT u._id FROM (${union}) u ORDER BY u._sort ${dir}, u._id ${dir} LIMIT ${limit + 1})`);
+    for (const b of branches) qb.setParameters(b.getParameters());
   }
   qb.orderBy(sort.column, dir).addOrderBy(sort.idColumn, dir).take(undefined).limit(limit + 1);
   const rows = limit === 0 ? [] : await qb.getMany();

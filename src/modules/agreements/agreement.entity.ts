@@ -139,6 +139,7 @@ export class Signatory {
 @Index('agreement_region_idx', ['regionCode', 'id'])
 @Index('agreement_status_idx', ['status', 'regionCode'])
 @Index('agreement_updated_idx', ['updatedAt', 'id'])
+@Index('agreement_status_updated_idx', ['status', 'updatedAt', 'id'])
 @Index('agreement_organization_idx', ['organizationId'])
 @Index('agreement_registry_number_unique', ['registryNumber'], { unique: true })
 export class Agreement {

@@ -168,7 +168,8 @@ export class AgreementService {
     const prop = field === AgreementOrderField.CREATED_AT ? 'createdAt' : field === AgreementOrderField.SIGNED_AT ? 'signedAt' : 'updatedAt';
     if (prop === 'signedAt') qb.andWhere('a.signedAt IS NOT NULL');
     const sort: SortKey<Agreement> = { column: `a.${prop}`, value: (r) => r[prop] as Date, direction: order?.direction ?? 'DESC', idColumn: 'a.id', idValue: (r) => r.id };
-    return paginate(qb, page, sort);
+    // A status set under the default order is merged from one (status, updatedAt, id) index scan per status.
+    return paginate(qb, page, sort, prop === 'updatedAt' && filter?.status?.length ? { column: 'a.status', values: filter.status } : undefined);
   }
 
   /** Tasks of many agreements, by position (one statement). */
