@@ -28,10 +28,13 @@ export function uuidOf(id: string, type: string): string | null {
   return key && UUID.test(key) ? key : null;
 }
 
+/** The concrete GraphQL type of a Node: every entity names its own (`nodeType`). */
+export const resolveNodeType = (value: { nodeType?: string }): string | undefined => value.nodeType;
+
 /** An object with a global ID, fetchable through `node(id:)`. */
 @InterfaceType({
   description: 'An object with an opaque global ID that `node(id:)` and `nodes(ids:)` resolve',
-  resolveType: (value: { nodeType?: string }) => value.nodeType,
+  resolveType: resolveNodeType,
 })
 export abstract class Node {
   @Field(() => ID, { description: 'Opaque global ID' })

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLInterfaceType, GraphQLUnionType, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth-checker';
 import { idempotentMutations } from './idempotency';
+import { resolveNodeType } from './node';
 import { pubSub } from './pubsub';
 
 /** Builds the executable schema from the resolver classes (shape validation runs in the mutation helper; every mutation is idempotent by key). */
@@ -20,6 +21,13 @@ export async function createSchema(
     [schema.getSubscriptionType(), 'Live events over graphql-ws on the same endpoint'],
   ];
   for (const [type, description] of roots) if (type) type.description = description;
+  // type-graphql wraps resolveType in an async function; graphql-jit, which executes queries and mutations
+  // (src/server/jit-executor.ts), needs a synchronous one. Node is the schema's only abstract type.
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__') || !(type instanceof GraphQLInterfaceType || type instanceof GraphQLUnionType)) continue;
+    if (type.name !== 'Node') throw new Error(`abstract type ${type.name} needs a synchronous resolveType for graphql-jit`);
+    type.resolveType = resolveNodeType;
+  }
   idempotentMutations(schema);
   return schema;
 }

@@ -23,6 +23,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/data-source';
 import { requestStats, type RequestStats } from '../db/request-stats';
 import { createSchema } from '../graphql/schema';
+import { jitGateway } from './jit-executor';
 import { Scope } from '../graphql/scope';
 import type { Principal } from '../graphql/principal';
 import { createLoaders, createServices, type Context, type ServiceOptions, type Services } from '../modules/context';
@@ -350,7 +351,8 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
   };
 
   const apollo = new ApolloServer<Context>({
-    schema,
+    // Queries and mutations run through graphql-jit (compiled once per document); subscriptions use graphql-js.
+    gateway: jitGateway(schema),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
