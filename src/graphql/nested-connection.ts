@@ -101,7 +101,9 @@ export function nestedPageLoader<T extends ObjectLiteral>(ds: DataSource, spec: 
     const out = new Map<string, T[]>();
     for (const row of rows) {
       const parent = String(row[spec.parentProperty]);
-      out.set(parent, [...(out.get(parent) ?? []), row]);
+      const list = out.get(parent);
+      if (list) list.push(row);
+      else out.set(parent, [row]);
     }
     return out;
   }
