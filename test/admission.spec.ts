@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { defaultConcurrentRequests, loadConfig } from '../src/config';
 import { Admission } from '../src/server/admission';
 import { startTestApp, Role, type TestApp } from './harness';
 
@@ -28,6 +30,18 @@ describe('Admission', () => {
     expect([a.running, a.queued]).toEqual([50, 0]);
     releases.forEach((r) => r());
     expect(a.running).toBe(0);
+  });
+});
+
+describe('the default limit', () => {
+  it('is two executing requests per CPU core, within the pool size, at least 4; ZHULI_MAX_CONCURRENT_REQUESTS overrides it', () => {
+    expect(defaultConcurrentRequests(10, 2)).toBe(4); // the benchmark machine: 2 cores, pool of 10
+    expect(defaultConcurrentRequests(10, 4)).toBe(8);
+    expect(defaultConcurrentRequests(10, 16)).toBe(10);
+    expect(defaultConcurrentRequests(1, 2)).toBe(4); // the embedded database's pool of 1
+    expect(loadConfig({ ZHULI_DB_POOL_SIZE: '10' }).maxConcurrentRequests).toBe(defaultConcurrentRequests(10, os.availableParallelism()));
+    expect(loadConfig({ ZHULI_DB_POOL_SIZE: '10', ZHULI_MAX_CONCURRENT_REQUESTS: '10' }).maxConcurrentRequests).toBe(10);
+    expect(loadConfig({ ZHULI_MAX_CONCURRENT_REQUESTS: '0' }).maxConcurrentRequests).toBe(0);
   });
 });
 
