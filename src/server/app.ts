@@ -17,13 +17,13 @@ import { checkOperation, type CostReport, type QueryLimits } from '../graphql/li
 import { hasRole, Role } from '../graphql/principal';
 import { Metrics } from './metrics';
 import { Admission } from './admission';
+import { jitGateway } from './jit-executor';
 import { RateLimiter, type RateLimitState } from './rate-limit';
 import { sha256, TrustedDocuments } from './trusted-documents';
 import type { Config } from '../config';
 import type { Database } from '../db/data-source';
 import { requestStats, type RequestStats } from '../db/request-stats';
 import { createSchema } from '../graphql/schema';
-import { jitGateway } from './jit-executor';
 import { Scope } from '../graphql/scope';
 import type { Principal } from '../graphql/principal';
 import { createLoaders, createServices, type Context, type ServiceOptions, type Services } from '../modules/context';

@@ -23,8 +23,8 @@ export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
   }
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | ExecutionResult>>();
   return async (rc) => {
-    const byOperation = compiled.get(rc.document) ?? new Map<string, CompiledQuery | ExecutionResult>();
-    compiled.set(rc.document, byOperation);
+    let byOperation = compiled.get(rc.document);
+    if (!byOperation) compiled.set(rc.document, (byOperation = new Map()));
     const name = rc.operationName ?? '';
     let query = byOperation.get(name);
     if (!query) {
