@@ -1,12 +1,20 @@
-import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { ArgsType, Extensions, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { GraphQLError } from 'graphql';
 import { Brackets, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
+
+/**
+ * Marks a type (`@Extensions({ [PLAIN_VALUES]: true })` on the class) or a field (on the property) whose runtime values
+ * are plain, synchronous data — never a promise, never a function — so that its plain fields need no resolver
+ * (schema.ts, dropPassThroughResolvers). TypeORM entities are such types without the mark.
+ */
+export const PLAIN_VALUES = 'plainValues';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
 /** Relay page information. */
 @ObjectType({ description: 'Where this page sits in the whole list' })
+@Extensions({ [PLAIN_VALUES]: true }) // built by Page.pageInfo
 export class PageInfo {
   @Field({ description: 'Whether more items follow this page' })
   hasNextPage: boolean;
@@ -64,7 +72,9 @@ export class Page<T> {
 
 /** Builds the `<Name>Connection` and `<Name>Edge` object types for a node type. */
 export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: string, what: string) {
+  // Edges and the page's lists are plain data built by Page; totalCount is a promise.
   @ObjectType(`${name}Edge`, { description: `An edge in a list of ${what}` })
+  @Extensions({ [PLAIN_VALUES]: true })
   class Edge {
     @Field({ description: 'Opaque cursor of this item' })
     cursor: string;
@@ -75,10 +85,13 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
   @ObjectType(`${name}Connection`, { description: `A page of ${what}` })
   class Connection {
     @Field(() => [Edge], { description: 'The items of this page with their cursors' })
+    @Extensions({ [PLAIN_VALUES]: true })
     edges: Edge[];
     @Field(() => [nodeType], { description: 'The items of this page (same as edges.node)' })
+    @Extensions({ [PLAIN_VALUES]: true })
     nodes: T[];
     @Field(() => PageInfo, { description: 'Paging information' })
+    @Extensions({ [PLAIN_VALUES]: true })
     pageInfo: PageInfo;
     @Field(() => Int, { description: 'Number of items in the whole filtered list (costs one count query)' })
     totalCount: number;
