@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Client as PgClient } from 'pg';
@@ -15,6 +14,7 @@ import { Role } from '../src/graphql/principal';
 import { entities } from '../src/modules/registry';
 import { Authenticator, NATIONAL_REGION } from '../src/server/auth';
 import { createLogger } from '../src/server/logger';
+import { serverArgs } from './support';
 
 /**
  * `npm run bench:notifications`: filing-notification delivery across two instances on real PostgreSQL.
@@ -35,7 +35,6 @@ const SUBSCRIBERS = Math.min(Number(opts.subscribers), 5000);
 const SECONDS = Math.min(Number(opts.seconds), 600);
 const RATE = Math.min(Number(opts.rate), 50);
 const BASE = opts['database-url'] as string;
-const ROOT = path.join(__dirname, '..', '..');
 
 function withDatabase(url: string, db: string): string {
   const u = new URL(url);
@@ -47,7 +46,7 @@ function withDatabase(url: string, db: string): string {
 const children: ChildProcess[] = [];
 
 function startInstance(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+  const child = spawn(process.execPath, serverArgs(), {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

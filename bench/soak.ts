@@ -27,7 +27,7 @@ import { Role } from '../src/graphql/principal';
 import { withCreditCheck } from '../src/modules/organizations/validators';
 import { Authenticator } from '../src/server/auth';
 import { agreementContent, SIGNATORIES } from './agreement-content';
-import { rssMb } from './support';
+import { rssMb, serverArgs } from './support';
 import { startThrowawayPostgres, throwawayPostgresAvailable } from './throwaway-pg';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -40,7 +40,7 @@ interface Instance {
 }
 
 function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+  const child = spawn(process.execPath, serverArgs(), {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

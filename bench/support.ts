@@ -8,6 +8,18 @@ import { generateHouseholds } from '../src/modules/beneficiaries/household.gener
 /** Helpers shared by the benchmarks (bench/matching.ts, bench/statistics.ts). */
 export const ROOT = path.join(__dirname, '..', '..');
 
+/**
+ * The arguments `npm start` runs the server with (package.json): its Node.js options, then dist/src/main.js. The
+ * benchmarks and the process tests start the server this way, so that they run it as it ships (V8's heap limit
+ * included; docs/benchmarks.md, issue 8).
+ */
+export function serverArgs(root = ROOT): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  const m = /^node((?: --[a-z0-9-]+(?:=[^\s]+)?)*) dist\/src\/main\.js$/.exec(start);
+  if (!m) throw new Error(`package.json's start script is not "node [--option ...] dist/src/main.js": ${start}`);
+  return [...m[1].split(' ').filter(Boolean), path.join(root, 'dist', 'src', 'main.js')];
+}
+
 /** Resident set size of a process in MB from /proc (Linux); NaN when it cannot be read (gone, or not Linux). */
 export function rssMb(pid: number | undefined): number {
   try {
@@ -34,7 +46,7 @@ export async function recreate(url: string): Promise<void> {
 }
 
 export async function startServer(env: Record<string, string>, port: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, serverArgs(), { env: { PATH: process.env.PATH ?? '', ...env, PORT: port }, stdio: ['ignore', 'ignore', 'inherit'] });
   let exited = false;
   child.on('exit', () => (exited = true));
   for (let i = 0; i < 600 && !exited; i++) {

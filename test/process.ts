@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { serverArgs } from '../bench/support';
 import { withDatabase } from './global-setup';
 
 export const ROOT = path.join(__dirname, '..');
@@ -17,7 +18,7 @@ export function buildOnce(): void {
   fs.writeFileSync(marker, stamp);
 }
 
-/** A Zhuli server running as its own process (`node dist/src/main.js`). */
+/** A Zhuli server running as its own process (as `npm start` runs it: `node [options] dist/src/main.js`). */
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
@@ -25,9 +26,9 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `node dist/src/main.js` with the given environment and waits until it serves GraphQL. */
+/** Starts the server as `npm start` does, with the given environment, and waits until it serves GraphQL. */
 export async function startProcess(env: Record<string, string>, timeoutMs = 90_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+  const child = spawn(process.execPath, serverArgs(ROOT), {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

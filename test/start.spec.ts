@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { serverArgs } from '../bench/support';
 import { loadConfig } from '../src/config';
 import { Role } from '../src/graphql/principal';
 import { Authenticator } from '../src/server/auth';
-import { buildOnce, emptyDatabase, startProcess } from './process';
+import { buildOnce, emptyDatabase, ROOT, startProcess } from './process';
 
 async function post(url: string, query: string, token?: string) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) });
@@ -26,6 +28,10 @@ describe('npm start on an empty database', () => {
   it('answers the acceptance query, and keeps API writes across a restart', async () => {
     const first = await startProcess(env);
     try {
+      // Started as `npm start` starts it: with package.json's Node.js options, among them V8's old-space limit, which
+      // keeps the heap near its live size under load (docs/benchmarks.md, issue 8).
+      expect(serverArgs(ROOT).some((a) => /^--max-old-space-size=\d+$/.test(a))).toBe(true);
+      if (fs.existsSync(`/proc/${first.child.pid}/cmdline`)) expect(fs.readFileSync(`/proc/${first.child.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(serverArgs(ROOT)));
       const res = await post(first.url, '{ region(code:"341524") { name level povertyDesignation parent { name } } }');
       expect(res.data.region).toEqual({ name: '金寨县', level: 'COUNTY', povertyDesignation: 'NATIONAL', parent: { name: '六安市' } });
       const token = await new Authenticator(loadConfig({})).mint({ sub: 'start-test', roles: [Role.PROVINCIAL_COORDINATOR], region: '340000' });
