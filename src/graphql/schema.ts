@@ -40,8 +40,9 @@ export async function createSchema(
  * type-graphql gives every plain `@Field` a resolver that runs the field's middlewares and auth check and then reads
  * `root[name]`. For a field with neither, that resolver only reads the property; but an executor has to call it:
  * graphql-jit builds a resolve info, an argument object and two closures for every such field of every object (on the
- * nested benchmark query, ~5,000 leaf fields a response, it was half the CPU time of a request; docs/benchmarks.md,
- * issue 8), while a field without a resolver is read inline.
+ * nested benchmark query, ~5,000 leaf fields a response, the largest allocator left after the switch to graphql-jit;
+ * removing them saves ~5–10 % of a request's CPU time, docs/benchmarks.md, issue 8), while a field without a resolver
+ * is read inline.
  *
  * graphql-jit's inline read does not await a promise or call a function, as graphql-js's default resolver does; so
  * a resolver is removed only where the value is known to be plain data: fields of TypeORM entities (columns TypeORM
