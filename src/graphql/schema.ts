@@ -57,6 +57,9 @@ function dropPassThroughResolvers(schema: GraphQLSchema, options: BuildSchemaOpt
   const storage = getMetadataStorage();
   const orm = getMetadataArgsStorage();
   const fieldResolverNames = new Set(storage.fieldResolvers.map((r) => r.methodName));
+  // @Field declarations by schema name, indexed once (the loop below looks up every field of every type).
+  const declarations = new Map<string, Array<(typeof storage.fields)[number]>>();
+  for (const f of storage.fields) declarations.set(f.schemaName, [...(declarations.get(f.schemaName) ?? []), f]);
   for (const meta of storage.objectTypes) {
     const type = schema.getType(meta.name);
     if (!(type instanceof GraphQLObjectType)) continue;
@@ -68,7 +71,7 @@ function dropPassThroughResolvers(schema: GraphQLSchema, options: BuildSchemaOpt
     for (const [name, field] of Object.entries(type.getFields())) {
       if (!field.resolve || !(plainType || field.extensions?.[PLAIN_VALUES] === true)) continue;
       // Every declaration of the field in those classes must be a plain one (no need to know which one won).
-      const declared = storage.fields.filter((f) => f.schemaName === name && classes.includes(f.target));
+      const declared = (declarations.get(name) ?? []).filter((f) => classes.includes(f.target));
       if (!declared.length || !declared.every(isPassThrough) || isAccessor(meta.target, name)) continue;
       if (orm.relations.some((r) => classes.includes(r.target as Function) && r.propertyName === name && r.isLazy)) continue;
       field.resolve = undefined;
