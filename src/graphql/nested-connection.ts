@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import { type DataSource, type EntityTarget, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
-import { encodeCursor, Page, pageWindow, type PageArgs } from './connection';
+import { entityFromJson, entityJsonSql } from '../db/entity-json';
+import { encodeCursor, Page, pageWindow } from './connection';
+import type { Preloader, PreloadEnv } from './preload';
 
 /** How to page the children of many parents at once (e.g. the experts of each organization on a page). */
 export interface NestedSpec<T extends ObjectLiteral> {
@@ -22,12 +24,18 @@ interface Key {
   after?: string | null;
 }
 
+/** The loader of nestedPageLoader; `primeRows` caches a page from rows read elsewhere (a preload). */
+export type NestedPageLoader<T> = DataLoader<Key, Page<T>, string> & {
+  /** Primes the page of `key` with the parent's rows of its window, in order: at most `first` + 1 of them. */
+  primeRows(key: Key, rows: T[]): void;
+};
+
 /**
  * A per-request loader of nested connections: all parents asking for the same page window are served by
  * one statement (the rows ranked by a window function), plus one grouped count when `totalCount` is
  * selected — the statement count does not grow with the number of parents.
  */
-export function nestedPageLoader<T extends ObjectLiteral>(ds: DataSource, spec: NestedSpec<T>): DataLoader<Key, Page<T>, string> {
+export function nestedPageLoader<T extends ObjectLiteral>(ds: DataSource, spec: NestedSpec<T>): NestedPageLoader<T> {
   const idProp = spec.idProperty ?? 'id';
   const counts = new DataLoader<string, number>(async (parents) => {
     const qb = ds.createQueryBuilder(spec.entity, 't').select(`t.${spec.parentProperty}`, 'parent').addSelect('COUNT(*)', 'n');
@@ -38,7 +46,7 @@ export function nestedPageLoader<T extends ObjectLiteral>(ds: DataSource, spec: 
     return parents.map((p) => byParent.get(p) ?? 0);
   });
 
-  return new DataLoader<Key, Page<T>, string>(
+  const loader = new DataLoader<Key, Page<T>, string>(
     async (keys) => {
       const groups = new Map<string, Key[]>();
       for (const k of keys) {
@@ -51,22 +59,25 @@ export function nestedPageLoader<T extends ObjectLiteral>(ds: DataSource, spec: 
         const { limit, after } = pageWindow({ first, after: afterCursor });
         const parents = [...new Set(group.map((k) => k.parent))];
         const pages = limit === 0 ? new Map<string, T[]>() : await loadWindow(parents, limit, after);
-        for (const k of group) {
-          const rows = pages.get(k.parent) ?? [];
-          const items = rows.slice(0, limit);
-          const sortValue = (r: T) => r[spec.sortProperty] as string;
-          result.set(
-            keyOf(k),
-            new Page(items, items.map((r) => encodeCursor(sortValue(r), String(r[idProp]))), rows.length > limit, after !== null, () =>
-              counts.load(k.parent),
-            ),
-          );
-        }
+        for (const k of group) result.set(keyOf(k), pageOf(k, pages.get(k.parent) ?? [], limit, after !== null));
       }
       return keys.map((k) => result.get(keyOf(k)) as Page<T>);
     },
     { cacheKeyFn: keyOf },
   );
+  return Object.assign(loader, {
+    primeRows(key: Key, rows: T[]) {
+      const { limit, after } = pageWindow(key);
+      loader.prime(key, pageOf(key, rows, limit, after !== null));
+    },
+  });
+
+  /** The page of one parent from its window's rows (at most limit + 1: the extra one says a next page exists). */
+  function pageOf(k: Key, rows: T[], limit: number, hasPrevious: boolean): Page<T> {
+    const items = rows.slice(0, limit);
+    const sortValue = (r: T) => r[spec.sortProperty] as string;
+    return new Page(items, items.map((r) => encodeCursor(sortValue(r), String(r[idProp]))), rows.length > limit, hasPrevious, () => counts.load(k.parent));
+  }
 
   function keyOf(k: Key): string {
     return JSON.stringify([k.parent, k.first ?? null, k.after ?? null]);
@@ -107,4 +118,48 @@ export function nestedPageLoader<T extends ObjectLiteral>(ds: DataSource, spec: 
     }
     return out;
   }
+}
+
+/**
+ * The preloader (src/graphql/preload.ts) of a nested connection read by `loaderOf(ctx)`, a nestedPageLoader of
+ * `spec`, whose parent key is the parent row's column `parentColumn`: the first page window (no `after`) of each
+ * parent as the loader's window query reads it — same order, same limit + 1 rows. Specs with a `filter` are not
+ * supported (their filter is a query-builder callback, not SQL this can reuse).
+ */
+export function nestedPreloader<C, P extends ObjectLiteral, T extends ObjectLiteral>(
+  spec: NestedSpec<T>,
+  loaderOf: (ctx: C) => NestedPageLoader<T>,
+  parentKey: (parent: P) => string,
+  options: {
+    /** Column of the parent row holding the key (default `id`). */
+    parentColumn?: string;
+    /**
+     * More JSON read with each parent's window, for other loaders (the rows the window's rows refer to): an SQL
+     * expression over the window's rows aliased `t` (it may aggregate them, e.g. `array_agg(t."villageCode")`), and
+     * what to prime with its value.
+     */
+    also?: { sql: (ds: DataSource) => string; prime: (env: PreloadEnv<C>, value: unknown) => void };
+  } = {},
+): Preloader<C, P> {
+  if (spec.filter) throw new Error('nestedPreloader: specs with a filter cannot be preloaded');
+  const idProp = spec.idProperty ?? 'id';
+  const { also } = options;
+  return {
+    sql({ ds }, args, param) {
+      if (args.after) return null;
+      const { limit } = pageWindow(args);
+      const meta = ds.getMetadata(spec.entity);
+      const col = (prop: string) => `"${meta.findColumnWithPropertyName(prop)?.databaseName ?? prop}"`;
+      const order = (alias: string) => `${alias}.${col(spec.sortProperty)} ${spec.direction}, ${alias}.${col(idProp)} ${spec.direction}`;
+      const rows = `json_agg(${entityJsonSql(ds, spec.entity, 't')} ORDER BY ${order('t')})`;
+      return `(SELECT ${also ? `json_build_array(${rows}, ${also.sql(ds)})` : rows}
+                 FROM (SELECT * FROM "${meta.tableName}" x WHERE x.${col(spec.parentProperty)} = p."${options.parentColumn ?? 'id'}" ORDER BY ${order('x')} LIMIT ${param(limit + 1)}) t)`;
+    },
+    prime(env, parent, value, args) {
+      const [json, alsoJson] = also ? ((value as [unknown, unknown] | null) ?? [null, null]) : [value, null];
+      const rows = ((json as unknown[] | null) ?? []).map((v) => entityFromJson(env.ds, spec.entity, v) as T);
+      if (also) also.prime(env, alsoJson);
+      loaderOf(env.ctx).primeRows({ parent: parentKey(parent), ...args }, rows);
+    },
+  };
 }

@@ -44,4 +44,11 @@ export class Scope {
     if (this.prefix === '') return { where: 'TRUE', params: {} };
     return { where: `${column} LIKE :${param}`, params: { [param]: `${this.prefix}%` } };
   }
+
+  /** The same condition for hand-written SQL with positional parameters: `bind` binds a value, returns its placeholder. */
+  condition(column: string, bind: (value: unknown) => string): string {
+    if (this.prefix === null) return 'FALSE';
+    if (this.prefix === '') return 'TRUE';
+    return `${column} LIKE ${bind(`${this.prefix}%`)}`;
+  }
 }

@@ -1,5 +1,8 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { registerNodeType } from '../graphql/node';
+import { registerPreloader } from '../graphql/preload';
+import { agreementPreloaders } from './agreements/agreement.loaders';
+import { latestEvaluationPreloader } from './evaluations/evaluation.loaders';
 import type { Context } from './context';
 import { hasRole } from '../graphql/principal';
 import { ApiKey } from './access/api-key.entity';
@@ -76,3 +79,7 @@ registerNodeType<Context>('NominationRound', (ctx, keys) => ctx.loaders.nominati
 registerNodeType<Context>('NominationCandidate', (ctx, keys) => ctx.loaders.nominationCandidateById.loadMany(keys));
 registerNodeType<Context>('NominationObjection', (ctx, keys) => ctx.loaders.nominationObjectionById.loadMany(keys));
 registerNodeType<Context>('Commendation', (ctx, keys) => ctx.loaders.commendationById.loadMany(keys));
+
+// Relations of a page of agreements read in one statement (src/graphql/preload.ts).
+for (const [field, preloader] of Object.entries(agreementPreloaders)) registerPreloader('Agreement', Agreement, field, preloader);
+registerPreloader('Agreement', Agreement, 'latestEvaluation', latestEvaluationPreloader);

@@ -1,13 +1,24 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { nestedPageLoader } from '../../graphql/nested-connection';
+import { entityFromJson, entityJsonSql } from '../../db/entity-json';
+import { nestedPageLoader, nestedPreloader, type NestedSpec } from '../../graphql/nested-connection';
+import type { Preloader } from '../../graphql/preload';
 import type { Scope } from '../../graphql/scope';
+import type { Context } from '../context';
+import { Expert } from '../experts/expert.entity';
+import { Organization } from '../organizations/organization.entity';
+import { Region } from '../regions/region.entity';
 import type { Agreement, AgreementLink, AgreementProgressItem, AgreementTask } from './agreement.entity';
 import type { Principal } from '../../graphql/principal';
 import type { ServiceMatch } from '../matching/match.entity';
 import type { MatchingService } from '../matching/matching.service';
 import { AgreementFilingStep, AgreementProgressReport, AgreementVillage } from './agreement.entity';
 import type { AgreementService } from './agreement.service';
+
+/** Beneficiary villages of each agreement (join rows), by code. */
+const VILLAGES: NestedSpec<AgreementVillage> = { entity: AgreementVillage, parentProperty: 'agreementId', sortProperty: 'villageCode', direction: 'ASC', idProperty: 'villageCode' };
+/** Filing history (备案记录) of each agreement, oldest first. */
+const FILING_STEPS: NestedSpec<AgreementFilingStep> = { entity: AgreementFilingStep, parentProperty: 'agreementId', sortProperty: 'id', direction: 'ASC' };
 
 /** Per-request loaders of the agreements module; agreements are read within the caller's region scope. */
 export function createAgreementLoaders(ds: DataSource, service: AgreementService, scope: Scope, matching: MatchingService, principal: Principal) {
@@ -22,12 +33,54 @@ export function createAgreementLoaders(ds: DataSource, service: AgreementService
     agreementProgress: new DataLoader<string, number | null>((ids) => service.progressOf(ids)),
     taskDelivered: new DataLoader<string, number>((ids) => service.deliveredOf(ids)),
     progressItems: new DataLoader<string, AgreementProgressItem[]>((ids) => service.itemsOf(ids)),
-    /** Beneficiary villages of each agreement (join rows), by code. */
-    agreementVillages: nestedPageLoader(ds, { entity: AgreementVillage, parentProperty: 'agreementId', sortProperty: 'villageCode', direction: 'ASC', idProperty: 'villageCode' }),
-    /** Filing history (备案记录) of each agreement, oldest first. */
-    agreementFilingSteps: nestedPageLoader(ds, { entity: AgreementFilingStep, parentProperty: 'agreementId', sortProperty: 'id', direction: 'ASC' }),
+    agreementVillages: nestedPageLoader(ds, VILLAGES),
+    agreementFilingSteps: nestedPageLoader(ds, FILING_STEPS),
     /** Progress reports of each agreement, newest first. */
     agreementReports: nestedPageLoader(ds, { entity: AgreementProgressReport, parentProperty: 'agreementId', sortProperty: 'createdAt', direction: 'DESC' }),
   };
 }
 export type AgreementLoaders = ReturnType<typeof createAgreementLoaders>;
+
+/**
+ * Relations of Agreement read ahead for a page of agreements (src/graphql/preload.ts), each priming the loader its
+ * field resolver reads with what that loader would load: the organization and the experts within the caller's scope
+ * (OrganizationService.byIds, expertIdsOf + ExpertService.byIds), the first page of beneficiary villages with the
+ * villages and their ancestors (regionByCode), and the first page of the filing history.
+ */
+export const agreementPreloaders: Record<string, Preloader<Context, Agreement>> = {
+  organization: {
+    sql: ({ ctx, ds }, _args, bind) =>
+      `(SELECT ${entityJsonSql(ds, Organization, 'o')} FROM organization o WHERE o.id = p."organizationId" AND ${ctx.scope.condition('o."regionCode"', bind)})`,
+    prime: ({ ctx, ds }, a, value) => {
+      if (a.organizationId) ctx.loaders.organizationById.prime(a.organizationId, entityFromJson(ds, Organization, value));
+    },
+  },
+  experts: {
+    sql: ({ ctx, ds }, _args, bind) =>
+      `(SELECT json_agg(json_build_array(ae."expertId", ${entityJsonSql(ds, Expert, 'e')}) ORDER BY ae."expertId")
+          FROM agreement_expert ae LEFT JOIN expert e ON e.id = ae."expertId" AND ${ctx.scope.condition('e."regionCode"', bind)}
+         WHERE ae."agreementId" = p.id)`,
+    prime: ({ ctx, ds }, a, value) => {
+      const pairs = (value as Array<[string, unknown]> | null) ?? [];
+      ctx.loaders.agreementExpertIds.prime(a.id, pairs.map(([id]) => id));
+      for (const [id, expert] of pairs) ctx.loaders.expertById.prime(id, entityFromJson(ds, Expert, expert));
+    },
+  },
+  beneficiaryVillages: nestedPreloader<Context, Agreement, AgreementVillage>(VILLAGES, (ctx) => ctx.loaders.agreementVillages, (a) => a.id, {
+    // The villages of the window and their ancestors (township, county, city, province), each once: what
+    // regionByCode reads and primes for them (ancestorCodes).
+    also: {
+      sql: (ds) =>
+        `(SELECT json_agg(${entityJsonSql(ds, Region, 'r')}) FROM region r WHERE r.code IN (
+            SELECT a FROM unnest(array_agg(t."villageCode")) c,
+              LATERAL (VALUES (c), (left(c, 2) || '0000'), (left(c, 4) || '00'), (CASE WHEN length(c) > 6 THEN left(c, 6) END), (CASE WHEN length(c) > 9 THEN left(c, 9) END)) x(a)))`,
+      prime: ({ ctx, ds }, value) => {
+        for (const json of (value as unknown[] | null) ?? []) {
+          const region = entityFromJson(ds, Region, json) as Region;
+          ctx.loaders.regionByCode.prime(region.code, region);
+        }
+      },
+    },
+  }),
+  filingHistory: nestedPreloader<Context, Agreement, AgreementFilingStep>(FILING_STEPS, (ctx) => ctx.loaders.agreementFilingSteps, (a) => a.id),
+};

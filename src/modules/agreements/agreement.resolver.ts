@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Page, PageArgs } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
 import { revealOrMask } from '../../graphql/masking';
@@ -85,13 +86,17 @@ export class AgreementResolver {
 
   @Authorized()
   @Query(() => AgreementConnection, { description: 'Assistance agreements (帮扶协议书) in your region scope, filtered and ordered (default: last changed first)' })
-  agreements(
+  async agreements(
     @Args() page: PageArgs,
     @Arg('filter', () => AgreementFilter, { nullable: true, description: 'Filters' }) filter: AgreementFilter | null,
     @Arg('orderBy', () => AgreementOrder, { nullable: true, description: 'Ordering (default: UPDATED_AT DESC)' }) orderBy: AgreementOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Page<Agreement>> {
-    return ctx.services.agreements.list(ctx.scope, filter, orderBy, page);
+    const found = await ctx.services.agreements.list(ctx.scope, filter, orderBy, page);
+    // The relations the query selects on the agreements, in one more statement instead of one per relation.
+    await ctx.services.preload.connection(ctx, 'Agreement', found.items, info);
+    return found;
   }
 
   @FieldResolver(() => Region, { description: "The beneficiaries' region (county, township or village) that decides the filing chain" })

@@ -1,7 +1,11 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
+import { entityFromJson, entityJsonSql } from '../../db/entity-json';
 import { nestedPageLoader } from '../../graphql/nested-connection';
+import type { Preloader } from '../../graphql/preload';
 import type { Scope } from '../../graphql/scope';
+import type { Agreement } from '../agreements/agreement.entity';
+import type { Context } from '../context';
 import { Evaluation, type EvaluationScore, type EvaluationIndicator, type IndicatorSet } from './evaluation.entity';
 import type { EvaluationService } from './evaluation.service';
 import type { ProviderEvaluationRecord } from './evaluation.types';
@@ -25,3 +29,14 @@ export function createEvaluationLoaders(ds: DataSource, service: EvaluationServi
   };
 }
 export type EvaluationLoaders = ReturnType<typeof createEvaluationLoaders>;
+
+/**
+ * Agreement.latestEvaluation read ahead for a page of agreements (src/graphql/preload.ts): what
+ * EvaluationService.latestOf loads — in the caller's scope, highest year, then level, then newest.
+ */
+export const latestEvaluationPreloader: Preloader<Context, Agreement> = {
+  sql: ({ ctx, ds }, _args, bind) =>
+    `(SELECT ${entityJsonSql(ds, Evaluation, 'ev')} FROM evaluation ev WHERE ev."agreementId" = p.id AND ${ctx.scope.condition('ev."regionCode"', bind)}
+       ORDER BY ev.year DESC, ev.level DESC, ev."createdAt" DESC, ev.id DESC LIMIT 1)`,
+  prime: ({ ctx, ds }, a, value) => ctx.loaders.latestEvaluationByAgreement.prime(a.id, entityFromJson(ds, Evaluation, value)),
+};
