@@ -132,6 +132,21 @@ describe('relations preloaded for the agreements list', () => {
     expect(withOrg.data.agreements.edges.some((e: any) => e.node.organization?.id === farOrg)).toBe(true);
     expect(withOrg.extensions?.sqlStatements).toBe(2);
   });
+
+  it('reads ahead under `nodes` and through inline fragments as under `edges { node }`', async () => {
+    const q = `query($within: String!) {
+      agreements(first: 30, filter: { within: $within }, orderBy: { field: CREATED_AT, direction: DESC }) {
+        nodes { id ... on Agreement { organization { id } latestEvaluation { grade } } experts { id } }
+      }
+    }`;
+    const res = await app.gql(q, { within: '341524' }, t.province);
+    expect(res.errors).toBeUndefined();
+    const a = res.data.agreements.nodes.find((n: any) => n.id === ids[0]);
+    expect(a.organization.id).toBe(farOrg);
+    expect(a.experts).toHaveLength(2);
+    expect(a.latestEvaluation.grade).not.toBeNull();
+    expect(res.extensions?.sqlStatements).toBe(2);
+  });
 });
 
 describe('entities read as JSON (src/db/entity-json.ts)', () => {
