@@ -133,6 +133,17 @@ describe('relations preloaded for the agreements list', () => {
     expect(withOrg.extensions?.sqlStatements).toBe(2);
   });
 
+  it('leaves nested arguments it cannot take to the loader, whose error stays on the nested field', async () => {
+    const q = `query($within: String!, $first: Int!) {
+      agreements(first: 30, filter: { within: $within }, orderBy: { field: CREATED_AT, direction: DESC }) {
+        nodes { id organization { id } beneficiaryVillages(first: $first) { totalCount } }
+      }
+    }`;
+    const res = await app.gql(q, { within: '341524', first: -1 }, t.province);
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.path).toEqual(expect.arrayContaining(['agreements', 'nodes', 'beneficiaryVillages']));
+  });
+
   it('reads ahead under `nodes` and through inline fragments as under `edges { node }`', async () => {
     const q = `query($within: String!) {
       agreements(first: 30, filter: { within: $within }, orderBy: { field: CREATED_AT, direction: DESC }) {

@@ -146,8 +146,14 @@ export function nestedPreloader<C, P extends ObjectLiteral, T extends ObjectLite
   const { also } = options;
   return {
     sql({ ds }, args, param) {
+      // A later page, or arguments the loader refuses (its error belongs to the nested field): left to the loader.
       if (args.after) return null;
-      const { limit } = pageWindow(args);
+      let limit: number;
+      try {
+        ({ limit } = pageWindow(args));
+      } catch {
+        return null;
+      }
       const meta = ds.getMetadata(spec.entity);
       const col = (prop: string) => `"${meta.findColumnWithPropertyName(prop)?.databaseName ?? prop}"`;
       const order = (alias: string) => `${alias}.${col(spec.sortProperty)} ${spec.direction}, ${alias}.${col(idProp)} ${spec.direction}`;

@@ -49,10 +49,12 @@ export type AgreementLoaders = ReturnType<typeof createAgreementLoaders>;
  */
 export const agreementPreloaders: Record<string, Preloader<Context, Agreement>> = {
   organization: {
+    // With the key it was read for: the agreement may have changed between the page and this statement.
     sql: ({ ctx, ds }, _args, bind) =>
-      `(SELECT ${entityJsonSql(ds, Organization, 'o')} FROM organization o WHERE o.id = p."organizationId" AND ${ctx.scope.condition('o."regionCode"', bind)})`,
+      `json_build_array(p."organizationId", (SELECT ${entityJsonSql(ds, Organization, 'o')} FROM organization o WHERE o.id = p."organizationId" AND ${ctx.scope.condition('o."regionCode"', bind)}))`,
     prime: ({ ctx, ds }, a, value) => {
-      if (a.organizationId) ctx.loaders.organizationById.prime(a.organizationId, entityFromJson(ds, Organization, value));
+      const [key, json] = value as [string | null, unknown];
+      if (a.organizationId && key === a.organizationId) ctx.loaders.organizationById.prime(key, entityFromJson(ds, Organization, json));
     },
   },
   experts: {
