@@ -122,7 +122,7 @@ export function nestedPageLoader<T extends ObjectLiteral>(ds: DataSource, spec: 
 
 /**
  * The preloader (src/graphql/preload.ts) of a nested connection read by `loaderOf(ctx)`, a nestedPageLoader of
- * `spec`, whose parent key is the parent row's column `parentColumn`: the first page window (no `after`) of each
+ * `spec`, whose parent is keyed by its `id` column: the first page window (no `after`) of each
  * parent as the loader's window query reads it — same order, same limit + 1 rows. Specs with a `filter` are not
  * supported (their filter is a query-builder callback, not SQL this can reuse).
  */
@@ -131,21 +131,19 @@ export function nestedPreloader<C, P extends ObjectLiteral, T extends ObjectLite
   loaderOf: (ctx: C) => NestedPageLoader<T>,
   parentKey: (parent: P) => string,
   options: {
-    /** Column of the parent row holding the key (default `id`). */
-    parentColumn?: string;
     /**
      * More JSON read with each parent's window, for other loaders (the rows the window's rows refer to): an SQL
      * expression over the window's rows aliased `t` (it may aggregate them, e.g. `array_agg(t."villageCode")`), and
      * what to prime with its value.
      */
-    also?: { sql: (ds: DataSource) => string; prime: (env: PreloadEnv<C>, value: unknown) => void };
+    also?: { sql: (ctx: C) => string; prime: (env: PreloadEnv<C>, value: unknown) => void };
   } = {},
 ): Preloader<C, P> {
   if (spec.filter) throw new Error('nestedPreloader: specs with a filter cannot be preloaded');
   const idProp = spec.idProperty ?? 'id';
   const { also } = options;
   return {
-    sql({ ds }, args, param) {
+    sql({ ctx, ds }, args, param) {
       // A later page, or arguments the loader refuses (its error belongs to the nested field): left to the loader.
       if (args.after) return null;
       let limit: number;
@@ -158,8 +156,8 @@ export function nestedPreloader<C, P extends ObjectLiteral, T extends ObjectLite
       const col = (prop: string) => `"${meta.findColumnWithPropertyName(prop)?.databaseName ?? prop}"`;
       const order = (alias: string) => `${alias}.${col(spec.sortProperty)} ${spec.direction}, ${alias}.${col(idProp)} ${spec.direction}`;
       const rows = `json_agg(${entityJsonSql(ds, spec.entity, 't')} ORDER BY ${order('t')})`;
-      return `(SELECT ${also ? `json_build_array(${rows}, ${also.sql(ds)})` : rows}
-                 FROM (SELECT * FROM "${meta.tableName}" x WHERE x.${col(spec.parentProperty)} = p."${options.parentColumn ?? 'id'}" ORDER BY ${order('x')} LIMIT ${param(limit + 1)}) t)`;
+      return `(SELECT ${also ? `json_build_array(${rows}, ${also.sql(ctx)})` : rows}
+                 FROM (SELECT * FROM "${meta.tableName}" x WHERE x.${col(spec.parentProperty)} = p.id ORDER BY ${order('x')} LIMIT ${param(limit + 1)}) t)`;
     },
     prime(env, parent, value, args) {
       const [json, alsoJson] = also ? ((value as [unknown, unknown] | null) ?? [null, null]) : [value, null];

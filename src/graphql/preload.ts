@@ -30,17 +30,15 @@ export interface PreloadEnv<C> {
 
 interface ParentType {
   entity: EntityTarget<ObjectLiteral>;
-  /** Primary key property of the parent entity. */
-  key: string;
   fields: Map<string, Preloader<unknown, ObjectLiteral>>;
 }
 
 const parents = new Map<string, ParentType>();
 
-/** Registers the preloader of field `field` of GraphQL object type `typeName` (mapped to `entity`, keyed by `key`). */
-export function registerPreloader<C, P extends ObjectLiteral>(typeName: string, entity: EntityTarget<P>, field: string, preloader: Preloader<C, P>, key = 'id'): void {
+/** Registers the preloader of field `field` of GraphQL object type `typeName`, whose values are `entity` rows. */
+export function registerPreloader<C, P extends ObjectLiteral>(typeName: string, entity: EntityTarget<P>, field: string, preloader: Preloader<C, P>): void {
   let parent = parents.get(typeName);
-  if (!parent) parents.set(typeName, (parent = { entity: entity as EntityTarget<ObjectLiteral>, key, fields: new Map() }));
+  if (!parent) parents.set(typeName, (parent = { entity: entity as EntityTarget<ObjectLiteral>, fields: new Map() }));
   parent.fields.set(field, preloader as Preloader<unknown, ObjectLiteral>);
 }
 
@@ -52,41 +50,38 @@ export class RelationPreloads {
    * Preloads the selected relations of the nodes of the connection `info` resolves (see Preloader): one statement
    * for all of them, none when nothing selected has a preloader.
    */
-  connection<C, P extends ObjectLiteral>(ctx: C, typeName: string, nodes: readonly P[], info: GraphQLResolveInfo): Promise<void> {
-    return preloadConnection(this.ds, ctx, typeName, nodes, info);
-  }
-}
-
-async function preloadConnection<C, P extends ObjectLiteral>(ds: DataSource, ctx: C, typeName: string, nodes: readonly P[], info: GraphQLResolveInfo): Promise<void> {
-  const parent = parents.get(typeName);
-  if (!parent || !nodes.length) return;
-  const env: PreloadEnv<unknown> = { ctx, ds };
-  const values: unknown[] = [];
-  const param = (v: unknown) => `$${values.push(v)}`;
-  const keysParam = param(nodes.map((n) => n[parent.key]));
-  const columns: Array<{ preloader: Preloader<unknown, ObjectLiteral>; args: Record<string, unknown>; sql: string }> = [];
-  for (const [name, uses] of connectionNodeFields(info)) {
-    const preloader = parent.fields.get(name);
-    if (!preloader) continue;
-    for (const { args } of uses) {
-      const sql = preloader.sql(env, args, param);
-      if (sql !== null) columns.push({ preloader, args, sql });
+  async connection<C, P extends ObjectLiteral>(ctx: C, typeName: string, nodes: readonly P[], info: GraphQLResolveInfo): Promise<void> {
+    const { ds } = this;
+    const parent = parents.get(typeName);
+    if (!parent || !nodes.length) return;
+    const env: PreloadEnv<unknown> = { ctx, ds };
+    const values: unknown[] = [];
+    const param = (v: unknown) => `$${values.push(v)}`;
+    const meta = ds.getMetadata(parent.entity);
+    if (meta.primaryColumns.length !== 1) throw new Error(`preload: ${meta.name} needs a single-column primary key`);
+    const [key] = meta.primaryColumns;
+    const keysParam = param(nodes.map((n) => key.getEntityValue(n)));
+    const columns: Array<{ preloader: Preloader<unknown, ObjectLiteral>; args: Record<string, unknown>; sql: string }> = [];
+    for (const [name, uses] of connectionNodeFields(info)) {
+      const preloader = parent.fields.get(name);
+      if (!preloader) continue;
+      for (const { args } of uses) {
+        const sql = preloader.sql(env, args, param);
+        if (sql !== null) columns.push({ preloader, args, sql });
+      }
     }
-  }
-  if (!columns.length) return;
-  const meta = ds.getMetadata(parent.entity);
-  const keyColumn = meta.findColumnWithPropertyName(parent.key);
-  if (!keyColumn) throw new Error(`preload: ${meta.name} has no column ${parent.key}`);
-  const keySql = `p."${keyColumn.databaseName}"`;
-  const rows: Array<Record<string, unknown>> = await ds.query(
-    `SELECT ${keySql} AS "key", ${columns.map((c, i) => `${c.sql} AS "c${i}"`).join(', ')}
-       FROM "${meta.tableName}" p WHERE ${keySql} = ANY(${keysParam})`,
-    values,
-  );
-  const byKey = new Map(nodes.map((n) => [String(n[parent.key]), n]));
-  for (const row of rows) {
-    const node = byKey.get(String(row.key));
-    if (!node) continue;
-    columns.forEach((c, i) => c.preloader.prime(env, node, row[`c${i}`], c.args));
+    if (!columns.length) return;
+    const keySql = `p."${key.databaseName}"`;
+    const rows: Array<Record<string, unknown>> = await ds.query(
+      `SELECT ${keySql} AS "key", ${columns.map((c, i) => `${c.sql} AS "c${i}"`).join(', ')}
+         FROM "${meta.tableName}" p WHERE ${keySql} = ANY(${keysParam})`,
+      values,
+    );
+    const byKey = new Map(nodes.map((n) => [String(key.getEntityValue(n)), n]));
+    for (const row of rows) {
+      const node = byKey.get(String(row.key));
+      if (!node) continue;
+      columns.forEach((c, i) => c.preloader.prime(env, node, row[`c${i}`], c.args));
+    }
   }
 }

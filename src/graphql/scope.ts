@@ -40,9 +40,12 @@ export class Scope {
    * Region code columns are declared COLLATE "C", so a plain btree index serves the LIKE 'prefix%'.
    */
   sql(column: string, param = 'scopePrefix'): { where: string; params: Record<string, string> } {
-    if (this.prefix === null) return { where: 'FALSE', params: {} };
-    if (this.prefix === '') return { where: 'TRUE', params: {} };
-    return { where: `${column} LIKE :${param}`, params: { [param]: `${this.prefix}%` } };
+    const params: Record<string, string> = {};
+    const where = this.condition(column, (value) => {
+      params[param] = value as string;
+      return `:${param}`;
+    });
+    return { where, params };
   }
 
   /** The same condition for hand-written SQL with positional parameters: `bind` binds a value, returns its placeholder. */

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { entityFromJson, entityJsonSql } from '../../db/entity-json';
+import { entityFromJson } from '../../db/entity-json';
 import { nestedPageLoader, nestedPreloader, type NestedSpec } from '../../graphql/nested-connection';
 import type { Preloader } from '../../graphql/preload';
 import type { Scope } from '../../graphql/scope';
@@ -50,18 +50,16 @@ export type AgreementLoaders = ReturnType<typeof createAgreementLoaders>;
 export const agreementPreloaders: Record<string, Preloader<Context, Agreement>> = {
   organization: {
     // With the key it was read for: the agreement may have changed between the page and this statement.
-    sql: ({ ctx, ds }, _args, bind) =>
-      `json_build_array(p."organizationId", (SELECT ${entityJsonSql(ds, Organization, 'o')} FROM organization o WHERE o.id = p."organizationId" AND ${ctx.scope.condition('o."regionCode"', bind)}))`,
+    sql: ({ ctx }, _args, bind) => `json_build_array(p."organizationId", ${ctx.services.organizations.jsonSql(ctx.scope, 'p."organizationId"', bind)})`,
     prime: ({ ctx, ds }, a, value) => {
       const [key, json] = value as [string | null, unknown];
       if (a.organizationId && key === a.organizationId) ctx.loaders.organizationById.prime(key, entityFromJson(ds, Organization, json));
     },
   },
   experts: {
-    sql: ({ ctx, ds }, _args, bind) =>
-      `(SELECT json_agg(json_build_array(ae."expertId", ${entityJsonSql(ds, Expert, 'e')}) ORDER BY ae."expertId")
-          FROM agreement_expert ae LEFT JOIN expert e ON e.id = ae."expertId" AND ${ctx.scope.condition('e."regionCode"', bind)}
-         WHERE ae."agreementId" = p.id)`,
+    sql: ({ ctx }, _args, bind) =>
+      `(SELECT json_agg(json_build_array(ae."expertId", ${ctx.services.experts.jsonSql(ctx.scope, 'ae."expertId"', bind)}) ORDER BY ae."expertId")
+          FROM agreement_expert ae WHERE ae."agreementId" = p.id)`,
     prime: ({ ctx, ds }, a, value) => {
       const pairs = (value as Array<[string, unknown]> | null) ?? [];
       ctx.loaders.agreementExpertIds.prime(a.id, pairs.map(([id]) => id));
@@ -69,13 +67,9 @@ export const agreementPreloaders: Record<string, Preloader<Context, Agreement>> 
     },
   },
   beneficiaryVillages: nestedPreloader<Context, Agreement, AgreementVillage>(VILLAGES, (ctx) => ctx.loaders.agreementVillages, (a) => a.id, {
-    // The villages of the window and their ancestors (township, county, city, province), each once: what
-    // regionByCode reads and primes for them (ancestorCodes).
+    // The villages of the window and their ancestors, each once: what regionByCode reads and primes for them.
     also: {
-      sql: (ds) =>
-        `(SELECT json_agg(${entityJsonSql(ds, Region, 'r')}) FROM region r WHERE r.code IN (
-            SELECT a FROM unnest(array_agg(t."villageCode")) c,
-              LATERAL (VALUES (c), (left(c, 2) || '0000'), (left(c, 4) || '00'), (CASE WHEN length(c) > 6 THEN left(c, 6) END), (CASE WHEN length(c) > 9 THEN left(c, 9) END)) x(a)))`,
+      sql: (ctx) => ctx.services.regions.withAncestorsJsonSql('array_agg(t."villageCode")'),
       prime: ({ ctx, ds }, value) => {
         for (const json of (value as unknown[] | null) ?? []) {
           const region = entityFromJson(ds, Region, json) as Region;

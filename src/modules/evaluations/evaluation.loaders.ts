@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { entityFromJson, entityJsonSql } from '../../db/entity-json';
+import { entityFromJson } from '../../db/entity-json';
 import { nestedPageLoader } from '../../graphql/nested-connection';
 import type { Preloader } from '../../graphql/preload';
 import type { Scope } from '../../graphql/scope';
@@ -35,8 +35,6 @@ export type EvaluationLoaders = ReturnType<typeof createEvaluationLoaders>;
  * EvaluationService.latestOf loads — in the caller's scope, highest year, then level, then newest.
  */
 export const latestEvaluationPreloader: Preloader<Context, Agreement> = {
-  sql: ({ ctx, ds }, _args, bind) =>
-    `(SELECT ${entityJsonSql(ds, Evaluation, 'ev')} FROM evaluation ev WHERE ev."agreementId" = p.id AND ${ctx.scope.condition('ev."regionCode"', bind)}
-       ORDER BY ev.year DESC, ev.level DESC, ev."createdAt" DESC, ev.id DESC LIMIT 1)`,
+  sql: ({ ctx }, _args, bind) => ctx.services.evaluations.latestJsonSql(ctx.scope, 'p.id', bind),
   prime: ({ ctx, ds }, a, value) => ctx.loaders.latestEvaluationByAgreement.prime(a.id, entityFromJson(ds, Evaluation, value)),
 };

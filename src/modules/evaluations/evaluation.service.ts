@@ -1,5 +1,6 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { AuditPort } from '../../db/audit-port';
+import { entityJsonSql } from '../../db/entity-json';
 import { changed, snapshot } from '../../db/audit-port';
 import { paginate, type Page, type PageArgs, type SortKey } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
@@ -39,6 +40,9 @@ import {
   type UpdateEvaluationInput,
   type UpdateIndicatorSetInput,
 } from './evaluation.types';
+
+/** Which evaluation of an agreement is its latest: highest year, then highest level (enum order), then newest. */
+const LATEST_ORDER = 'year DESC, level DESC, "createdAt" DESC, id DESC';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NONE = '00000000-0000-0000-0000-000000000000';
@@ -197,6 +201,15 @@ export class EvaluationService implements CompletionCheck {
     return evaluationIds.map((id) => rows.filter((r) => r.evaluationId === id));
   }
 
+  /**
+   * SQL (a json value) of the latest evaluation of the agreement whose id is the SQL expression `agreementIdSql`, in
+   * scope, null when none: what latestOf loads, for a statement that reads it with other rows (src/graphql/preload.ts).
+   */
+  latestJsonSql(scope: Scope, agreementIdSql: string, bind: (value: unknown) => string): string {
+    return `(SELECT ${entityJsonSql(this.ds, Evaluation, 'ev')} FROM evaluation ev WHERE ev."agreementId" = ${agreementIdSql} AND ${scope.condition('ev."regionCode"', bind)}
+              ORDER BY ${LATEST_ORDER} LIMIT 1)`;
+  }
+
   /** The latest evaluation of each agreement (highest year, then highest level, then newest) in scope — one statement. */
   async latestOf(scope: Scope, agreementIds: readonly string[]): Promise<Array<Evaluation | null>> {
     const valid = agreementIds.filter((id) => UUID.test(id));
@@ -206,7 +219,7 @@ export class EvaluationService implements CompletionCheck {
       .createQueryBuilder('e')
       .where(
         `e.id IN (SELECT DISTINCT ON ("agreementId") id FROM evaluation WHERE "agreementId" = ANY(CAST(:agreements AS uuid[])) AND "regionCode" LIKE :prefix
-                  ORDER BY "agreementId", year DESC, level DESC, "createdAt" DESC, id DESC)`,
+                  ORDER BY "agreementId", ${LATEST_ORDER})`,
         { agreements: valid, prefix: `${scope.prefix}%` },
       )
       .getMany();

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AuditPort } from '../../db/audit-port';
+import { entityJsonSql } from '../../db/entity-json';
 import { changed, snapshot } from '../../db/audit-port';
 import { paginate, type Page, type PageArgs } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
@@ -58,6 +59,14 @@ export class ExpertService {
     }
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
+  }
+
+  /**
+   * SQL (a json value) of the expert whose id is the SQL expression `idSql`, null when none or outside the scope: what
+   * byIds loads, for a statement that reads it with other rows (src/graphql/preload.ts). `bind` binds a value.
+   */
+  jsonSql(scope: Scope, idSql: string, bind: (value: unknown) => string): string {
+    return `(SELECT ${entityJsonSql(this.ds, Expert, 'e')} FROM expert e WHERE e.id = ${idSql} AND ${scope.condition('e."regionCode"', bind)})`;
   }
 
   async list(scope: Scope, filter: ExpertFilter | null | undefined, order: ExpertOrder | null | undefined, page: PageArgs): Promise<Page<Expert>> {

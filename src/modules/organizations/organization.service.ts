@@ -1,5 +1,6 @@
 import { QueryFailedError, type DataSource, type SelectQueryBuilder } from 'typeorm';
 import type { AuditPort } from '../../db/audit-port';
+import { entityJsonSql } from '../../db/entity-json';
 import { changed, snapshot } from '../../db/audit-port';
 import { paginate, type Page, type PageArgs, type SortKey } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
@@ -60,6 +61,14 @@ export class OrganizationService {
     }
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
+  }
+
+  /**
+   * SQL (a json value) of the organization whose id is the SQL expression `idSql`, null when none or outside the scope:
+   * what byIds loads, for a statement that reads it with other rows (src/graphql/preload.ts). `bind` binds a value.
+   */
+  jsonSql(scope: Scope, idSql: string, bind: (value: unknown) => string): string {
+    return `(SELECT ${entityJsonSql(this.ds, Organization, 'o')} FROM organization o WHERE o.id = ${idSql} AND ${scope.condition('o."regionCode"', bind)})`;
   }
 
   /** One organization regardless of scope (for references such as an expert's employer). */

@@ -1,4 +1,5 @@
 import { In, type DataSource } from 'typeorm';
+import { entityJsonSql } from '../../db/entity-json';
 import type { AuditPort } from '../../db/audit-port';
 import { changed, snapshot } from '../../db/audit-port';
 import { paginate, type Page, type PageArgs } from '../../graphql/connection';
@@ -32,6 +33,17 @@ export class RegionService {
     private readonly ds: DataSource,
     private readonly audit: AuditPort,
   ) {}
+
+  /**
+   * SQL (a json array, null for none) of the regions whose codes are in the SQL array `codesSql` and of their ancestors
+   * (ancestorCodes, in SQL), each once: what regionByCode reads and primes for those codes, for a statement that reads
+   * them with other rows (src/graphql/preload.ts).
+   */
+  withAncestorsJsonSql(codesSql: string): string {
+    return `(SELECT json_agg(${entityJsonSql(this.ds, Region, 'r')}) FROM region r WHERE r.code IN (
+              SELECT a FROM unnest(${codesSql}) c,
+                LATERAL (VALUES (c), (left(c, 2) || '0000'), (left(c, 4) || '00'), (CASE WHEN length(c) > 6 THEN left(c, 6) END), (CASE WHEN length(c) > 9 THEN left(c, 9) END)) x(a)))`;
+  }
 
   async byCodes(codes: readonly string[]): Promise<Array<Region | null>> {
     const rows = await this.ds.getRepository(Region).findBy({ code: In([...codes]) });
