@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import http from 'node:http';
 import os from 'node:os';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
@@ -14,7 +14,7 @@ import { Role } from '../src/graphql/principal';
 import { entities } from '../src/modules/registry';
 import { Authenticator, NATIONAL_REGION } from '../src/server/auth';
 import { createLogger } from '../src/server/logger';
-import { serverArgs } from './support';
+import { spawnServer } from './support';
 
 /**
  * `npm run bench:notifications`: filing-notification delivery across two instances on real PostgreSQL.
@@ -45,29 +45,8 @@ function withDatabase(url: string, db: string): string {
 /** Server processes this run started: killed on every exit path. */
 const children: ChildProcess[] = [];
 
-function startInstance(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, serverArgs(), {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let started = false;
-    const onData = (b: Buffer) => {
-      if (started) return; // drained and dropped: request logs are not needed here
-      out += b.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"[^\n]*Zhuli is serving|Zhuli is serving[^\n]*"url":"(http:\/\/127\.0\.0\.1:\d+\/graphql)"/.exec(out);
-      if (m) {
-        started = true;
-        resolve({ child, url: m[1] ?? m[2] });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`instance exited with ${code}: ${out}`)));
-  });
-}
+/** An instance of this benchmark (its request logs are not needed: dropped once it serves). */
+const startInstance = (env: Record<string, string>) => spawnServer(env, { keepLogs: 0, onSpawn: (child) => children.push(child) });
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;

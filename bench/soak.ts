@@ -14,7 +14,6 @@
  * Reports requests, errors by kind, latency percentiles, RSS and V8 heap over time per instance, load average,
  * and rewrites the "Latest soak run" section of docs/reliability.md. Exit code 1 if a check fails.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,49 +26,16 @@ import { Role } from '../src/graphql/principal';
 import { withCreditCheck } from '../src/modules/organizations/validators';
 import { Authenticator } from '../src/server/auth';
 import { agreementContent, SIGNATORIES } from './agreement-content';
-import { rssMb, serverArgs } from './support';
+import { rssMb, spawnServer, type SpawnedServer } from './support';
 import { startThrowawayPostgres, throwawayPostgresAvailable } from './throwaway-pg';
 
 const ROOT = path.join(__dirname, '..', '..');
 const COUNTY = '341524';
 
-interface Instance {
-  child: ChildProcess;
-  url: string;
-  logs: string[];
-}
+type Instance = SpawnedServer;
 
-function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, serverArgs(), {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`instance did not start:\n${logs.join('')}`));
-    }, 120_000);
-    child.stdout?.on('data', (b: Buffer) => {
-      const text = b.toString();
-      logs.push(text);
-      if (logs.length > 200) logs.shift();
-      for (const line of text.split('\n')) {
-        try {
-          const e = JSON.parse(line) as { msg?: string; url?: string };
-          if (e.msg?.startsWith('Zhuli is serving') && e.url) {
-            clearTimeout(timer);
-            resolve({ child, url: e.url, logs });
-          }
-        } catch {
-          /* not JSON */
-        }
-      }
-    });
-    child.stderr?.on('data', (b: Buffer) => logs.push(b.toString()));
-    child.on('exit', (code) => reject(new Error(`instance exited with ${code}:\n${logs.join('')}`)));
-  });
-}
+/** An instance of the soak: its logs are read after the run, so the latest 200 chunks are kept. */
+const startInstance = (env: Record<string, string>): Promise<Instance> => spawnServer(env, { keepLogs: 200 });
 
 /** V8 heap in use (MB) from the instance's own /metrics (prom-client default metrics). */
 async function heapMb(inst: Instance): Promise<number> {

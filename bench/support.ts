@@ -20,6 +20,67 @@ export function serverArgs(root = ROOT): string[] {
   return [...m[1].split(' ').filter(Boolean), path.join(root, 'dist', 'src', 'main.js')];
 }
 
+/** A Zhuli server process started by spawnServer, with the URL it serves and its log output. */
+export interface SpawnedServer {
+  child: ChildProcess;
+  url: string;
+  /** Its stdout and stderr chunks: all of them until it serves, then at most `keepLogs` of the latest. */
+  logs: string[];
+}
+
+/**
+ * Starts the server as `npm start` runs it (serverArgs) on a free loopback port, with `env` on top of LOG_LEVEL=info,
+ * and resolves once it logs that it serves GraphQL (its log line carries the URL). Rejects with the logs if it exits
+ * first or does not serve within `timeoutMs`. `onSpawn` sees the process at once (to kill it on every exit path).
+ * The benchmarks' instances and the process tests (test/process.ts) start servers through this.
+ */
+export function spawnServer(
+  env: Record<string, string>,
+  options: { root?: string; timeoutMs?: number; keepLogs?: number; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<SpawnedServer> {
+  const { root = ROOT, timeoutMs = 120_000, keepLogs = Infinity } = options;
+  const child = spawn(process.execPath, serverArgs(root), {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  options.onSpawn?.(child);
+  const logs: string[] = [];
+  let ready = false;
+  const keep = (text: string) => {
+    logs.push(text);
+    if (ready && logs.length > keepLogs) logs.splice(0, logs.length - keepLogs);
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${timeoutMs} ms:\n${logs.join('')}`));
+    }, timeoutMs);
+    child.stdout?.on('data', (b: Buffer) => {
+      const text = b.toString('utf8');
+      keep(text);
+      if (ready) return;
+      for (const line of text.split('\n')) {
+        try {
+          const entry = JSON.parse(line) as { url?: string; msg?: string };
+          if (entry.msg?.startsWith('Zhuli is serving') && entry.url) {
+            ready = true;
+            clearTimeout(timer);
+            resolve({ child, url: entry.url, logs });
+            return;
+          }
+        } catch {
+          /* not a JSON log line */
+        }
+      }
+    });
+    child.stderr?.on('data', (b: Buffer) => keep(b.toString('utf8')));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
+    });
+  });
+}
+
 /** Resident set size of a process in MB from /proc (Linux); NaN when it cannot be read (gone, or not Linux). */
 export function rssMb(pid: number | undefined): number {
   try {

@@ -1,10 +1,10 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { serverArgs } from '../bench/support';
+import { spawnServer } from '../bench/support';
 import { withDatabase } from './global-setup';
 
 export const ROOT = path.join(__dirname, '..');
@@ -28,38 +28,7 @@ export interface ServerProcess {
 
 /** Starts the server as `npm start` does, with the given environment, and waits until it serves GraphQL. */
 export async function startProcess(env: Record<string, string>, timeoutMs = 90_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, serverArgs(ROOT), {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${logs.join('')}`));
-    }, timeoutMs);
-    const onData = (buf: Buffer) => {
-      const text = buf.toString('utf8');
-      logs.push(text);
-      for (const line of text.split('\n')) {
-        try {
-          const entry = JSON.parse(line) as { url?: string; msg?: string };
-          if (entry.msg?.startsWith('Zhuli is serving') && entry.url) {
-            clearTimeout(timer);
-            resolve(entry.url);
-          }
-        } catch {
-          /* not a JSON log line */
-        }
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (b: Buffer) => logs.push(b.toString('utf8')));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
-    });
-  });
+  const { child, url, logs } = await spawnServer(env, { root: ROOT, timeoutMs });
   return {
     child,
     url,
