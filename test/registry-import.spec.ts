@@ -121,6 +121,15 @@ describe('importOrganizations', () => {
     expect(await one(`SELECT "regionCode", name, version FROM organization WHERE "creditCode" = $1`, [theirs.creditCode])).toEqual({ regionCode: '610124', name: '周至县猕猴桃协会导入', version: 1 });
   });
 
+  it('a row with a NUL character (text PostgreSQL cannot store) fails on its own at its path; the other rows are written', async () => {
+    const good = org();
+    const bad = org({ contactName: '汪\u0000德明' });
+    const r = await run(IMPORT_ORGS, [bad, good]);
+    expect(counts(r)).toEqual({ created: 1, updated: 0, unchanged: 0, failed: 1 });
+    expect(r.failures).toEqual([{ index: 0, key: bad.creditCode, outcome: 'FAILED', errors: [{ code: 'VALIDATION', field: ['input', 'rows', '0', 'contactName'], message: 'Text must not contain NUL characters' }] }]);
+    expect(await app.ds.query(`SELECT "creditCode" FROM organization WHERE "creditCode" = ANY($1)`, [[bad.creditCode, good.creditCode]])).toEqual([{ creditCode: good.creditCode }]);
+  });
+
   it('refuses more than 1,000 rows and callers that are not coordinators', async () => {
     const many = Array.from({ length: 1001 }, () => org());
     const res = await app.gql(IMPORT_ORGS, { i: { rows: many } }, jinzhai);

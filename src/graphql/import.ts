@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { changed, type AuditPort } from '../db/audit-port';
 import { MutationInput, PARTLY_COMMITTED } from './idempotency';
 import type { Actor } from './principal';
-import { DomainError, mutation, Payload, UserError, UserErrorCode } from './user-error';
+import { DomainError, mutation, nulCharacters, Payload, UserError, UserErrorCode } from './user-error';
 
 /**
  * The shape every batch import shares (importHouseholds, importPoorVillages, importOrganizations, importExperts):
@@ -98,7 +98,8 @@ export class ImportBatch<V> {
 
   constructor(rows: readonly unknown[], keyOf: (row: any) => string) {
     if (rows.length > MAX_IMPORT_ROWS) throw new DomainError(UserErrorCode.LIMIT_EXCEEDED, `At most ${MAX_IMPORT_ROWS} rows per call`, ['input', 'rows']);
-    this.results = rows.map((r, index) => ({ index, key: keyOf(r ?? {}), outcome: ImportOutcome.FAILED, errors: [] }));
+    // A row with text the database cannot store starts failed (checks skip failed rows; it is never written).
+    this.results = rows.map((r, index) => ({ index, key: keyOf(r ?? {}), outcome: ImportOutcome.FAILED, errors: nulCharacters(r, ['input', 'rows', String(index)]) }));
   }
 
   /** Records an error of row `index` at `field` (path input.rows.<index>.<field>). */
@@ -163,7 +164,7 @@ export function summarize(results: ImportRowResult[]): ImportResult {
  * counts and row results instead of running again.
  */
 export async function importPayload(input: object, run: () => Promise<ImportResult>): Promise<ImportPayload> {
-  const p = await mutation<ImportPayload>(input, run);
+  const p = await mutation<ImportPayload>(input, run, 'rows');
   const rowErrors: UserError[] = (p.failures ?? []).flatMap((f) => f.errors);
   const out = { ...({ created: 0, updated: 0, unchanged: 0, failed: 0, results: [], failures: [] } as Omit<ImportPayload, 'userErrors'>), ...p, userErrors: [...p.userErrors, ...rowErrors] };
   return Object.assign(out, { [PARTLY_COMMITTED]: out.created + out.updated + out.unchanged > 0 });

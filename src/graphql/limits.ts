@@ -7,12 +7,14 @@ import {
   Kind,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE } from './connection';
+import { nulCharacters } from './user-error';
 
 /** Limits applied to every operation before it executes (HTTP and WebSocket alike). */
 export interface QueryLimits {
@@ -97,6 +99,23 @@ export const fieldCost: ComplexityEstimator = ({ field, args, childComplexity })
 };
 
 /**
+ * Not a cost: refuses text the database cannot store (NUL characters) in any field argument before anything runs, as
+ * BAD_USER_INPUT naming the argument — except the root fields of `mutations`, whose input `mutation()` reports as
+ * userErrors at its path. Gives no estimate, so the next estimator prices the field.
+ */
+export function nulArguments(mutations: GraphQLObjectType | null | undefined): ComplexityEstimator {
+  return ({ type, field, args }) => {
+    if (type === mutations) return undefined;
+    const [nul] = nulCharacters(args, []);
+    if (nul) {
+      const argument = (nul.field ?? []).join('.');
+      throw new GraphQLError(`Argument ${argument} of ${field.name} must not contain NUL characters`, { extensions: { code: 'BAD_USER_INPUT', field: field.name, argument } });
+    }
+    return undefined;
+  };
+}
+
+/**
  * Checks an operation against the limits; returns its cost or throws QUERY_TOO_COMPLEX (or BAD_USER_INPUT
  * for variables that do not fit). Runs after validation and before execution.
  */
@@ -121,9 +140,9 @@ export function checkOperation(
   if (s.rootFields > limits.maxRootFields) throw tooComplex(`The operation selects ${s.rootFields} root fields; at most ${limits.maxRootFields} are allowed`, { rootFields: s.rootFields, maxRootFields: limits.maxRootFields });
   let cost: number;
   try {
-    cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: [fieldCost, () => 0] });
+    cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: [nulArguments(schema.getMutationType()), fieldCost, () => 0] });
   } catch (err) {
-    if (err instanceof GraphQLError) throw new GraphQLError(err.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    if (err instanceof GraphQLError) throw new GraphQLError(err.message, { extensions: { ...err.extensions, code: 'BAD_USER_INPUT', http: { status: 400 } } });
     throw err;
   }
   const report = { requestedQueryCost: cost, maximum: limits.maxCost };

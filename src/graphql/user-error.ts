@@ -84,15 +84,29 @@ export async function validateInput(input: object | undefined | null, argName = 
 }
 
 /**
- * Runs a mutation: validates the input's shape, calls the service, and turns expected failures into
- * `userErrors`. Anything else propagates (logged, reported as a generic error with a request id).
+ * Text PostgreSQL cannot store (NUL characters: text and jsonb refuse them, and the whole statement fails) anywhere
+ * in an input value, as VALIDATION userErrors at their paths.
+ */
+export function nulCharacters(value: unknown, path: string[] = ['input']): UserError[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path, message: 'Text must not contain NUL characters', code: UserErrorCode.VALIDATION }] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulCharacters(v, [...path, String(i)]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nulCharacters(v, [...path, k]));
+  return [];
+}
+
+/**
+ * Runs a mutation: refuses text the database cannot store, validates the input's shape, calls the service, and turns
+ * expected failures into `userErrors`. Anything else propagates (logged, reported as a generic error with a request
+ * id). `checkedByRow` names a list field whose items the service checks one by one (an import's `rows`): their text
+ * is left to those checks, so one bad row never refuses the batch.
  */
 export async function mutation<P extends object>(
   input: object | null | undefined,
   run: () => Promise<Partial<P>>,
-  argName = 'input',
+  checkedByRow?: string,
 ): Promise<P & { userErrors: UserError[] }> {
-  const shapeErrors = await validateInput(input, argName);
+  const text = nulCharacters(input && checkedByRow ? { ...input, [checkedByRow]: undefined } : input);
+  const shapeErrors = [...text, ...(await validateInput(input))];
   if (shapeErrors.length) return { userErrors: shapeErrors } as unknown as P & { userErrors: UserError[] };
   try {
     const result = await run();
@@ -102,6 +116,23 @@ export async function mutation<P extends object>(
     if (known) return { userErrors: known.toUserErrors() } as unknown as P & { userErrors: UserError[] };
     throw err;
   }
+}
+
+/**
+ * `mutation()` for a state-machine mutation: a refused transition (an error `stateOf` recognises) also reports the
+ * object's current state in the payload's `currentStatus`.
+ */
+export async function stateMutation<P extends { currentStatus?: S | null }, S>(input: object, run: () => Promise<Partial<P>>, stateOf: (err: unknown) => S | undefined): Promise<P & { userErrors: UserError[] }> {
+  let currentStatus: S | null = null;
+  const result = await mutation<P>(input, async () => {
+    try {
+      return await run();
+    } catch (err) {
+      currentStatus = stateOf(err) ?? null;
+      throw err;
+    }
+  });
+  return { ...result, currentStatus };
 }
 
 /** Maps domain errors, and unique/foreign-key violations the database raised, to a DomainError. */

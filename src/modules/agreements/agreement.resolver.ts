@@ -4,7 +4,7 @@ import { Page, PageArgs } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
 import { revealOrMask } from '../../graphql/masking';
 import { COORDINATORS, Role } from '../../graphql/principal';
-import { mutation, UserErrorCode, type UserError } from '../../graphql/user-error';
+import { mutation, stateMutation } from '../../graphql/user-error';
 import type { Context } from '../context';
 import { Expert } from '../experts/expert.entity';
 import { Household } from '../beneficiaries/household.entity';
@@ -37,38 +37,6 @@ import {
 export const AGREEMENT_PARTIES = [...COORDINATORS, Role.ORGANIZATION_MANAGER, Role.EXPERT] as const;
 /** Who reviews: the county, city and provincial associations (each only at its own level). */
 export const AGREEMENT_REVIEWERS = [Role.COUNTY_COORDINATOR, Role.CITY_COORDINATOR, Role.PROVINCIAL_COORDINATOR] as const;
-
-/** Text PostgreSQL cannot store (NUL characters) anywhere in an input, as VALIDATION userErrors. */
-export function nulCharacters(value: unknown, path: string[] = ['input']): UserError[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path, message: 'Text must not contain NUL characters', code: UserErrorCode.VALIDATION }] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => nulCharacters(v, [...path, String(i)]));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nulCharacters(v, [...path, k]));
-  return [];
-}
-
-/** `mutation()` after refusing NUL characters (also used by modules above agreements). */
-export function checked<P extends object>(input: object, run: () => Promise<Partial<P>>): Promise<P & { userErrors: UserError[] }> {
-  const nul = nulCharacters(input);
-  if (nul.length) return Promise.resolve({ userErrors: nul } as unknown as P & { userErrors: UserError[] });
-  return mutation<P>(input, run);
-}
-
-/**
- * `checked()` for a state-machine mutation: a refused transition (an error `stateOf` recognises) also reports the
- * object's current state in the payload's `currentStatus`.
- */
-export async function stateMutation<P extends { currentStatus?: S | null }, S>(input: object, run: () => Promise<Partial<P>>, stateOf: (err: unknown) => S | undefined): Promise<P & { userErrors: UserError[] }> {
-  let currentStatus: S | null = null;
-  const result = await checked<P>(input, async () => {
-    try {
-      return await run();
-    } catch (err) {
-      currentStatus = stateOf(err) ?? null;
-      throw err;
-    }
-  });
-  return { ...result, currentStatus };
-}
 
 /** Runs an agreement mutation; a refused transition also reports the agreement's current state. */
 function agreementMutation(input: object, run: () => Promise<Agreement>): Promise<AgreementPayload> {
@@ -217,7 +185,7 @@ export class AgreementResolver {
   @Authorized(Role.PROVINCIAL_COORDINATOR)
   @Mutation(() => SubmitAgreementsPayload, { description: 'The province submits reviewed agreements (PROVINCE_REVIEW) to the national registry together (汇总报送): → SUBMITTED, all or none' })
   submitAgreementsToRegistry(@Arg('input', { description: 'The agreements (at most 100)' }) input: SubmitAgreementsInput, @Ctx() ctx: Context): Promise<SubmitAgreementsPayload> {
-    return checked(input, async () => ({ agreements: await ctx.services.agreements.submit(ctx.actor, ctx.scope, input) }));
+    return mutation(input, async () => ({ agreements: await ctx.services.agreements.submit(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(Role.NATIONAL_ADMIN)
@@ -235,7 +203,7 @@ export class AgreementResolver {
   @Authorized(...AGREEMENT_PARTIES)
   @Mutation(() => ReportAgreementProgressPayload, { description: 'Report delivered quantities against the planned tasks of an IN_PROGRESS agreement (项目化跟踪管理)' })
   reportAgreementProgress(@Arg('input', { description: 'The report' }) input: ReportAgreementProgressInput, @Ctx() ctx: Context): Promise<ReportAgreementProgressPayload> {
-    return checked(input, () => ctx.services.agreements.reportProgress(ctx.actor, ctx.scope, input));
+    return mutation(input, () => ctx.services.agreements.reportProgress(ctx.actor, ctx.scope, input));
   }
 
   @Authorized(...COORDINATORS)

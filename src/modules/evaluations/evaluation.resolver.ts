@@ -2,9 +2,9 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Qu
 import { Page, PageArgs } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, Role } from '../../graphql/principal';
+import { mutation, stateMutation } from '../../graphql/user-error';
 import type { Context } from '../context';
 import { Agreement } from '../agreements/agreement.entity';
-import { checked, stateMutation } from '../agreements/agreement.resolver';
 import { Region } from '../regions/region.entity';
 import { Evaluation, EvaluationScore, EvaluationStatus, EvaluationIndicator, IndicatorSet } from './evaluation.entity';
 import { EvaluationStateError, round2 } from './evaluation.service';
@@ -90,13 +90,13 @@ export class EvaluationResolver {
   @Authorized(...INDICATOR_SET_ADMINS)
   @Mutation(() => IndicatorSetPayload, { description: 'Define an indicator set (考核指标体系) for a year and level: national admins for 000000, provincial coordinators for their province; weights sum to 100' })
   createIndicatorSet(@Arg('input', { description: 'The set and its indicators' }) input: CreateIndicatorSetInput, @Ctx() ctx: Context): Promise<IndicatorSetPayload> {
-    return checked<IndicatorSetPayload>(input, async () => ({ indicatorSet: (await ctx.services.evaluations.createSet(ctx.actor, ctx.scope, input)).set }));
+    return mutation<IndicatorSetPayload>(input, async () => ({ indicatorSet: (await ctx.services.evaluations.createSet(ctx.actor, ctx.scope, input)).set }));
   }
 
   @Authorized(...INDICATOR_SET_ADMINS)
   @Mutation(() => IndicatorSetPayload, { description: 'Rename or re-describe an indicator set, or replace its indicators while no evaluation uses it (else INVALID_STATE)' })
   updateIndicatorSet(@Arg('input', { description: 'The set, the version you read, and the changes' }) input: UpdateIndicatorSetInput, @Ctx() ctx: Context): Promise<IndicatorSetPayload> {
-    return checked<IndicatorSetPayload>(input, async () => ({ indicatorSet: await ctx.services.evaluations.updateSet(ctx.actor, ctx.scope, input) }));
+    return mutation<IndicatorSetPayload>(input, async () => ({ indicatorSet: await ctx.services.evaluations.updateSet(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS)

@@ -2,9 +2,8 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Qu
 import { Page, PageArgs } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
 import { COORDINATORS, Role } from '../../graphql/principal';
-import type { UserError } from '../../graphql/user-error';
+import { mutation, type UserError } from '../../graphql/user-error';
 import type { Context } from '../context';
-import { checked } from '../agreements/agreement.resolver';
 import { ProviderEvaluationRecord } from '../evaluations/evaluation.types';
 import { Expert } from '../experts/expert.entity';
 import { Organization } from '../organizations/organization.entity';
@@ -47,7 +46,7 @@ export const NOMINATION_REVIEWERS = [...COORDINATORS, Role.EXPERT] as const;
 async function roundMutation(input: object, run: () => Promise<NominationRound>): Promise<NominationRoundPayload> {
   let currentStatus: NominationRoundStatus | null = null;
   let noticeRemainingSeconds: number | null = null;
-  const result = await checked<NominationRoundPayload>(input, async () => {
+  const result = await mutation<NominationRoundPayload>(input, async () => {
     try {
       return { round: await run() };
     } catch (err) {
@@ -150,7 +149,7 @@ export class NominationRoundResolver {
   @Authorized(...COORDINATORS)
   @Mutation(() => SelectNominationCandidatesPayload, { description: 'Select candidates of a REVIEWED round within its quota (拟推荐); more than the quota is LIMIT_EXCEEDED. Replaces an earlier selection' })
   async selectNominationCandidates(@Arg('input', { description: 'The round, its version and the candidates' }) input: SelectNominationCandidatesInput, @Ctx() ctx: Context): Promise<SelectNominationCandidatesPayload> {
-    return checked<SelectNominationCandidatesPayload>(input, () => ctx.services.nominations.select(ctx.actor, ctx.scope, input));
+    return mutation<SelectNominationCandidatesPayload>(input, () => ctx.services.nominations.select(ctx.actor, ctx.scope, input));
   }
 
   @Authorized(...COORDINATORS)
@@ -170,37 +169,37 @@ export class NominationRoundResolver {
   @Authorized(...COORDINATORS)
   @Mutation(() => NominationCandidatePayload, { description: 'Nominate an organization or expert in an OPEN round (申报); NOT_ELIGIBLE, with every reason, unless it is in the registry and provides a registered agreement in the round’s region' })
   addNominationCandidate(@Arg('input', { description: 'The round and the organization or expert' }) input: AddNominationCandidateInput, @Ctx() ctx: Context): Promise<NominationCandidatePayload> {
-    return checked<NominationCandidatePayload>(input, async () => ({ candidate: await ctx.services.nominations.addCandidate(ctx.actor, ctx.scope, input) }));
+    return mutation<NominationCandidatePayload>(input, async () => ({ candidate: await ctx.services.nominations.addCandidate(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS)
   @Mutation(() => AssignNominationReviewersPayload, { description: 'Add members to the expert review panel (评审专家组) of an OPEN round' })
   assignNominationReviewers(@Arg('input', { description: 'The round and the members' }) input: AssignNominationReviewersInput, @Ctx() ctx: Context): Promise<AssignNominationReviewersPayload> {
-    return checked<AssignNominationReviewersPayload>(input, () => ctx.services.nominations.assignReviewers(ctx.actor, ctx.scope, input));
+    return mutation<AssignNominationReviewersPayload>(input, () => ctx.services.nominations.assignReviewers(ctx.actor, ctx.scope, input));
   }
 
   @Authorized(...NOMINATION_REVIEWERS)
   @Mutation(() => ScoreNominationCandidatePayload, { description: 'Score a candidate 0–100 as a member of the round’s panel (评分) while the panel is open; scoring again replaces your score' })
   scoreNominationCandidate(@Arg('input', { description: 'The candidate and your score' }) input: ScoreNominationCandidateInput, @Ctx() ctx: Context): Promise<ScoreNominationCandidatePayload> {
-    return checked<ScoreNominationCandidatePayload>(input, () => ctx.services.nominations.score(ctx.actor, ctx.scope, input));
+    return mutation<ScoreNominationCandidatePayload>(input, () => ctx.services.nominations.score(ctx.actor, ctx.scope, input));
   }
 
   @Authorized(...COORDINATORS)
   @Mutation(() => NominationCandidatePayload, { description: 'Disqualify a candidate (撤销评选资格), e.g. for fabricated material, with the reason; recorded in its history and the audit trail' })
   revokeNominationCandidate(@Arg('input', { description: 'The candidate, its version and the reason' }) input: RevokeNominationCandidateInput, @Ctx() ctx: Context): Promise<NominationCandidatePayload> {
-    return checked<NominationCandidatePayload>(input, async () => ({ candidate: await ctx.services.nominations.revoke(ctx.actor, ctx.scope, input) }));
+    return mutation<NominationCandidatePayload>(input, async () => ({ candidate: await ctx.services.nominations.revoke(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized()
   @Mutation(() => NominationObjectionPayload, { description: 'Lodge an objection (异议) to a selected candidate during the public notice (公示); anyone authenticated whose region scope covers the round' })
   lodgeNominationObjection(@Arg('input', { description: 'The candidate and the objection' }) input: LodgeNominationObjectionInput, @Ctx() ctx: Context): Promise<NominationObjectionPayload> {
-    return checked<NominationObjectionPayload>(input, async () => ({ objection: await ctx.services.nominations.lodgeObjection(ctx.actor, ctx.scope, input) }));
+    return mutation<NominationObjectionPayload>(input, async () => ({ objection: await ctx.services.nominations.lodgeObjection(ctx.actor, ctx.scope, input) }));
   }
 
   @Authorized(...COORDINATORS)
   @Mutation(() => NominationObjectionPayload, { description: 'Resolve an open objection (异议处理) as the round’s coordinator: UPHOLD revokes the candidate, DISMISS keeps it' })
   resolveNominationObjection(@Arg('input', { description: 'The objection, its version, the decision and the finding' }) input: ResolveNominationObjectionInput, @Ctx() ctx: Context): Promise<NominationObjectionPayload> {
-    return checked<NominationObjectionPayload>(input, async () => ({ objection: await ctx.services.nominations.resolveObjection(ctx.actor, ctx.scope, input) }));
+    return mutation<NominationObjectionPayload>(input, async () => ({ objection: await ctx.services.nominations.resolveObjection(ctx.actor, ctx.scope, input) }));
   }
 
 }
@@ -289,7 +288,7 @@ export class CommendationResolver {
   @Authorized(...COORDINATORS)
   @Mutation(() => CommendationPayload, { description: 'Record a commendation (表彰) of an organization, team or expert by an association in your scope' })
   recordCommendation(@Arg('input', { description: 'The commendation' }) input: RecordCommendationInput, @Ctx() ctx: Context): Promise<CommendationPayload> {
-    return checked<CommendationPayload>(input, async () => ({ commendation: await ctx.services.nominations.recordCommendation(ctx.actor, ctx.scope, input) }));
+    return mutation<CommendationPayload>(input, async () => ({ commendation: await ctx.services.nominations.recordCommendation(ctx.actor, ctx.scope, input) }));
   }
 
   @FieldResolver(() => Organization, { nullable: true, description: 'The commended organization (ORGANIZATION); null otherwise or outside your scope' })
