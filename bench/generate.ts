@@ -138,7 +138,6 @@ const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴',
 const GIVEN = ['建国', '玉兰', '志强', '秀英', '海峰', '德明', '春华', '立新', '国庆', '红梅', '桂芳', '长福', '金花', '永贵', '有才', '明亮', '淑珍', '家富', '晓东', '文杰'];
 const SPECIALTIES = ['茶叶', '猕猴桃', '中药材', '食用菌', '板栗', '油茶', '蚕桑', '生猪', '皖西白鹅', '稻虾', '花卉苗木', '蔬菜', '水产', '黄牛', '核桃'];
 const TITLES = ['研究员', '副研究员', '教授', '副教授', '高级农艺师', '农艺师', '高级畜牧师', '畜牧师', '主任医师', '工程师', '农业技术推广研究员'];
-const CATEGORIES = ['PLANTING', 'LIVESTOCK_AQUACULTURE', 'AGRO_PROCESSING', 'MARKETING_ECOMMERCE', 'FINANCE_INSURANCE', 'HEALTH', 'DISASTER_PREVENTION', 'YOUTH_SCIENCE_EDUCATION', 'VOCATIONAL_SKILLS', 'DECISION_CONSULTING', 'SCIENCE_POPULARIZATION'] as const;
 const CATEGORY_CN: Record<string, string> = {
   PLANTING: '种植', LIVESTOCK_AQUACULTURE: '养殖', AGRO_PROCESSING: '农产品加工', MARKETING_ECOMMERCE: '电商销售', FINANCE_INSURANCE: '银会合作', HEALTH: '卫生健康',
   DISASTER_PREVENTION: '防灾减灾', YOUTH_SCIENCE_EDUCATION: '青少年科学教育', VOCATIONAL_SKILLS: '转移就业培训', DECISION_CONSULTING: '决策咨询', SCIENCE_POPULARIZATION: '科普',

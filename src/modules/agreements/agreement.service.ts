@@ -34,7 +34,6 @@ import {
 } from './agreement.entity';
 import {
   AgreementOrderField,
-  LIMITS,
   type AgreementFilter,
   type AgreementOrder,
   type AgreementReasonInput,
