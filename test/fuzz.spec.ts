@@ -168,9 +168,9 @@ afterAll(async () => app?.stop());
 const NUL_TEXT = 'a\u0000b';
 
 /**
- * A well-typed value for `type` whose text (every String field, and a JSON value's one entry) is `textAt(its path)`;
- * the paths of the text go into `textPaths`. Lists hold one item; IDs point at a well-formed but unknown node (the
- * NUL checks come before anything else anyway).
+ * A well-typed value for `type` whose text (every String field, a JSON value's one entry, and the IDs of a query's
+ * arguments) is `textAt(its path)`; the paths of the text go into `textPaths`. Lists hold one item; the IDs inside a
+ * mutation's input point at a well-formed but unknown node (the NUL check comes before anything else anyway).
  */
 function sampleInput(type: GraphQLInputType, path: string[], textAt: (path: string[]) => string, textPaths: string[][]): unknown {
   if (isNonNullType(type)) return sampleInput(type.ofType, path, textAt, textPaths);
@@ -206,7 +206,7 @@ function sampleInput(type: GraphQLInputType, path: string[], textAt: (path: stri
 }
 
 /** `field(args)` as an operation of `kind` with one variable per argument. */
-function operationOf(kind: 'query' | 'mutation' | 'subscription', field: GraphQLField<unknown, unknown>, selection: string): string {
+function operationOf(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>, selection: string): string {
   const varDefs = field.args.map((a) => `$${a.name}: ${a.type.toString()}`).join(', ');
   return `${kind}(${varDefs}) { result: ${field.name}(${field.args.map((a) => `${a.name}: $${a.name}`).join(', ')}) ${selection} }`;
 }
