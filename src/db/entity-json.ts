@@ -84,8 +84,9 @@ const identity = (v: unknown) => v;
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
- * SQL expression building the JSON object of the row aliased `alias` (a table alias of the entity's table), with
- * every selectable column; null when the row is null (an outer join that found nothing).
+ * SQL expression building the JSON array of the row aliased `alias` (a table alias of the entity's table): every
+ * selectable column, in the order `entityFromJson` reads them; null when the row is null (an outer join that found
+ * nothing).
  */
 export function entityJsonSql(ds: DataSource, target: EntityTarget<ObjectLiteral>, alias: string): string {
   const meta = ds.getMetadata(target);

@@ -1,8 +1,6 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { registerNodeType } from '../graphql/node';
 import { registerPreloader } from '../graphql/preload';
-import { agreementPreloaders } from './agreements/agreement.loaders';
-import { latestEvaluationPreloader } from './evaluations/evaluation.loaders';
 import type { Context } from './context';
 import { hasRole } from '../graphql/principal';
 import { ApiKey } from './access/api-key.entity';
@@ -20,7 +18,7 @@ import { CountyPairingResolver, RegionResolver } from './regions/region.resolver
 import { NodeResolver } from './node.resolver';
 import { HeartbeatResolver } from '../graphql/heartbeat.resolver';
 import { Agreement, AgreementExpert, AgreementFilingStep, AgreementLink, AgreementProgressItem, AgreementProgressReport, AgreementTask, AgreementVillage } from './agreements/agreement.entity';
-import { AgreementProgressReportResolver, AgreementResolver, AgreementTaskResolver } from './agreements/agreement.resolver';
+import { agreementPreloaders, AgreementProgressReportResolver, AgreementResolver, AgreementTaskResolver } from './agreements/agreement.resolver';
 import { Notification, NotificationAck } from './notifications/notification.entity';
 import { AgreementFiledEventResolver, NOTIFICATION_READERS, NotificationResolver } from './notifications/notification.resolver';
 import { Household } from './beneficiaries/household.entity';
@@ -33,7 +31,7 @@ import { ServiceOfferingResolver } from './offerings/offering.resolver';
 import { ServiceMatch } from './matching/match.entity';
 import { MatchCandidateResolver, MatchingResolver, NeedMatchesResolver } from './matching/matching.resolver';
 import { Evaluation, EvaluationIndicator, EvaluationScore, IndicatorSet } from './evaluations/evaluation.entity';
-import { AgreementEvaluationsResolver, EvaluationResolver, EvaluationScoreResolver, IndicatorSetResolver } from './evaluations/evaluation.resolver';
+import { AgreementEvaluationsResolver, EvaluationResolver, EvaluationScoreResolver, IndicatorSetResolver, latestEvaluationPreloader } from './evaluations/evaluation.resolver';
 import { Commendation, NominationCandidate, NominationCandidateStep, NominationObjection, NominationReviewer, NominationRound, NominationScore } from './nominations/nomination.entity';
 import { CommendationResolver, NominationCandidateResolver, NominationObjectionResolver, NominationRoundResolver } from './nominations/nomination.resolver';
 import { Target } from './targets/target.entity';

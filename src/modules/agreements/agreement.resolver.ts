@@ -1,8 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { entityFromJson } from '../../db/entity-json';
 import { Page, PageArgs } from '../../graphql/connection';
+import { nestedPreloader } from '../../graphql/nested-connection';
 import { uuidOf } from '../../graphql/node';
 import { revealOrMask } from '../../graphql/masking';
+import type { Preloader } from '../../graphql/preload';
 import { COORDINATORS, Role } from '../../graphql/principal';
 import { mutation, stateMutation } from '../../graphql/user-error';
 import type { Context } from '../context';
@@ -13,7 +16,8 @@ import { Need } from '../needs/need.entity';
 import { Organization } from '../organizations/organization.entity';
 import { Region } from '../regions/region.entity';
 import { RegionConnection } from '../regions/region.types';
-import { Agreement, AgreementLinkKind, AgreementProgressItem, AgreementProgressReport, AgreementStatus, AgreementTask, Signatory, type AgreementFilingStep } from './agreement.entity';
+import { Agreement, AgreementLinkKind, AgreementProgressItem, AgreementProgressReport, AgreementStatus, AgreementTask, Signatory, type AgreementFilingStep, type AgreementVillage } from './agreement.entity';
+import { FILING_STEPS, VILLAGES } from './agreement.loaders';
 import { StateError } from './agreement.service';
 import {
   AgreementConnection,
@@ -37,6 +41,46 @@ import {
 export const AGREEMENT_PARTIES = [...COORDINATORS, Role.ORGANIZATION_MANAGER, Role.EXPERT] as const;
 /** Who reviews: the county, city and provincial associations (each only at its own level). */
 export const AGREEMENT_REVIEWERS = [Role.COUNTY_COORDINATOR, Role.CITY_COORDINATOR, Role.PROVINCIAL_COORDINATOR] as const;
+
+/**
+ * Relations of Agreement read ahead for a page of agreements (src/graphql/preload.ts), each priming the loader its
+ * field resolver reads with what that loader would load: the organization and the experts within the caller's scope
+ * (OrganizationService.byIds, expertIdsOf + ExpertService.byIds), the first page of beneficiary villages with the
+ * villages and their ancestors (regionByCode), and the first page of the filing history.
+ */
+export const agreementPreloaders: Record<string, Preloader<Context, Agreement>> = {
+  organization: {
+    // With the key it was read for: the agreement may have changed between the page and this statement.
+    sql: ({ ctx }, _args, bind) => `json_build_array(p."organizationId", ${ctx.services.organizations.jsonSql(ctx.scope, 'p."organizationId"', bind)})`,
+    prime: ({ ctx, ds }, a, value) => {
+      const [key, json] = value as [string | null, unknown];
+      if (a.organizationId && key === a.organizationId) ctx.loaders.organizationById.prime(key, entityFromJson(ds, Organization, json));
+    },
+  },
+  experts: {
+    sql: ({ ctx }, _args, bind) =>
+      `(SELECT json_agg(json_build_array(ae."expertId", ${ctx.services.experts.jsonSql(ctx.scope, 'ae."expertId"', bind)}) ORDER BY ae."expertId")
+          FROM agreement_expert ae WHERE ae."agreementId" = p.id)`,
+    prime: ({ ctx, ds }, a, value) => {
+      const pairs = (value as Array<[string, unknown]> | null) ?? [];
+      ctx.loaders.agreementExpertIds.prime(a.id, pairs.map(([id]) => id));
+      for (const [id, expert] of pairs) ctx.loaders.expertById.prime(id, entityFromJson(ds, Expert, expert));
+    },
+  },
+  beneficiaryVillages: nestedPreloader<Context, Agreement, AgreementVillage>(VILLAGES, (ctx) => ctx.loaders.agreementVillages, (a) => a.id, {
+    // The villages of the window and their ancestors, each once: what regionByCode reads and primes for them.
+    also: {
+      sql: (ctx) => ctx.services.regions.withAncestorsJsonSql('array_agg(t."villageCode")'),
+      prime: ({ ctx, ds }, value) => {
+        for (const json of (value as unknown[] | null) ?? []) {
+          const region = entityFromJson(ds, Region, json) as Region;
+          ctx.loaders.regionByCode.prime(region.code, region);
+        }
+      },
+    },
+  }),
+  filingHistory: nestedPreloader<Context, Agreement, AgreementFilingStep>(FILING_STEPS, (ctx) => ctx.loaders.agreementFilingSteps, (a) => a.id),
+};
 
 /** Runs an agreement mutation; a refused transition also reports the agreement's current state. */
 function agreementMutation(input: object, run: () => Promise<Agreement>): Promise<AgreementPayload> {

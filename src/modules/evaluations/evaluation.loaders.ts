@@ -1,11 +1,7 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { entityFromJson } from '../../db/entity-json';
 import { nestedPageLoader } from '../../graphql/nested-connection';
-import type { Preloader } from '../../graphql/preload';
 import type { Scope } from '../../graphql/scope';
-import type { Agreement } from '../agreements/agreement.entity';
-import type { Context } from '../context';
 import { Evaluation, type EvaluationScore, type EvaluationIndicator, type IndicatorSet } from './evaluation.entity';
 import type { EvaluationService } from './evaluation.service';
 import type { ProviderEvaluationRecord } from './evaluation.types';
@@ -29,12 +25,3 @@ export function createEvaluationLoaders(ds: DataSource, service: EvaluationServi
   };
 }
 export type EvaluationLoaders = ReturnType<typeof createEvaluationLoaders>;
-
-/**
- * Agreement.latestEvaluation read ahead for a page of agreements (src/graphql/preload.ts): what
- * EvaluationService.latestOf loads — in the caller's scope, highest year, then level, then newest.
- */
-export const latestEvaluationPreloader: Preloader<Context, Agreement> = {
-  sql: ({ ctx }, _args, bind) => ctx.services.evaluations.latestJsonSql(ctx.scope, 'p.id', bind),
-  prime: ({ ctx, ds }, a, value) => ctx.loaders.latestEvaluationByAgreement.prime(a.id, entityFromJson(ds, Evaluation, value)),
-};

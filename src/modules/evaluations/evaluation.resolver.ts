@@ -1,6 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { entityFromJson } from '../../db/entity-json';
 import { Page, PageArgs } from '../../graphql/connection';
 import { uuidOf } from '../../graphql/node';
+import type { Preloader } from '../../graphql/preload';
 import { COORDINATORS, Role } from '../../graphql/principal';
 import { mutation, stateMutation } from '../../graphql/user-error';
 import type { Context } from '../context';
@@ -34,6 +36,15 @@ export const EVALUATION_REVIEWERS = [Role.CITY_COORDINATOR, Role.PROVINCIAL_COOR
 function evaluationMutation(input: object, run: () => Promise<Evaluation>): Promise<EvaluationPayload> {
   return stateMutation<EvaluationPayload, EvaluationStatus>(input, async () => ({ evaluation: await run() }), (err) => (err instanceof EvaluationStateError ? err.status : undefined));
 }
+
+/**
+ * Agreement.latestEvaluation read ahead for a page of agreements (src/graphql/preload.ts): what
+ * EvaluationService.latestOf loads — in the caller's scope, highest year, then level, then newest.
+ */
+export const latestEvaluationPreloader: Preloader<Context, Agreement> = {
+  sql: ({ ctx }, _args, bind) => ctx.services.evaluations.latestJsonSql(ctx.scope, 'p.id', bind),
+  prime: ({ ctx, ds }, a, value) => ctx.loaders.latestEvaluationByAgreement.prime(a.id, entityFromJson(ds, Evaluation, value)),
+};
 
 @Resolver(() => Evaluation)
 export class EvaluationResolver {

@@ -214,13 +214,14 @@ export class EvaluationService implements CompletionCheck {
   async latestOf(scope: Scope, agreementIds: readonly string[]): Promise<Array<Evaluation | null>> {
     const valid = agreementIds.filter((id) => UUID.test(id));
     if (!valid.length || scope.prefix === null) return agreementIds.map(() => null);
+    const inScope = scope.sql('"regionCode"', 'prefix');
     const rows = await this.ds
       .getRepository(Evaluation)
       .createQueryBuilder('e')
       .where(
-        `e.id IN (SELECT DISTINCT ON ("agreementId") id FROM evaluation WHERE "agreementId" = ANY(CAST(:agreements AS uuid[])) AND "regionCode" LIKE :prefix
+        `e.id IN (SELECT DISTINCT ON ("agreementId") id FROM evaluation WHERE "agreementId" = ANY(CAST(:agreements AS uuid[])) AND ${inScope.where}
                   ORDER BY "agreementId", ${LATEST_ORDER})`,
-        { agreements: valid, prefix: `${scope.prefix}%` },
+        { agreements: valid, ...inScope.params },
       )
       .getMany();
     const byAgreement = new Map(rows.map((r) => [r.agreementId, r]));
