@@ -96,4 +96,20 @@ describe('SQL statements per benchmark query (npm run bench)', () => {
     expect(res.data.matchCandidates.nodes.length).toBeGreaterThan(0);
     expect(res.extensions?.sqlStatements).toBe(MATCH_STATEMENTS);
   });
+
+  it('requests running at the same time each count only their own statements', async () => {
+    // Statements are attributed through the query runners of each request's data source (src/db/request-stats.ts);
+    // a counter shared between requests, or a runner tagged for the wrong one, shows here as a wrong count.
+    const analyst = await app.token([Role.ANALYST], '340000');
+    const [{ id }] = await app.ds.query(`SELECT id FROM need WHERE status = 'OPEN' AND "villageCode" LIKE '3415%' ORDER BY "createdAt", id LIMIT 1`);
+    const kinds = [
+      { run: () => app.gql(PROVINCIAL_AGREEMENTS, { within: '341500', first: 20 }, t.province), statements: NESTED_STATEMENTS },
+      { run: () => app.gql(PROVINCE_STATISTICS, { regionCode: '340000', year: 2018 }, analyst), statements: STATISTICS_STATEMENTS },
+      { run: () => app.gql(MATCH_CANDIDATES, { needId: toGlobalId('Need', id) }, t.province), statements: MATCH_STATEMENTS },
+    ];
+    const sent = Array.from({ length: 12 }, (_, i) => kinds[i % kinds.length]);
+    const results = await Promise.all(sent.map((k) => k.run()));
+    results.forEach((r) => expect(r.errors).toBeUndefined());
+    expect(results.map((r) => r.extensions?.sqlStatements)).toEqual(sent.map((k) => k.statements));
+  });
 });

@@ -36,14 +36,27 @@ import { createNominationLoaders } from './nominations/nomination.loaders';
 import { NominationService } from './nominations/nomination.service';
 import { systemClock, type Clock } from '../db/clock';
 import { RelationPreloads } from '../graphql/preload';
+import type { RequestStats } from '../db/request-stats';
 
 /** Options of the services: `clock` is the server time rules read (the nomination notice); tests inject one they can move. */
 export interface ServiceOptions {
   clock?: Clock;
 }
 
-/** Every module's service, created once per process. */
-export function createServices(ds: DataSource, options: ServiceOptions = {}) {
+/** What a request's services take from the process's: the one notification hub, the metrics hook, the test failpoint. */
+export interface ProcessServices {
+  notificationHub: NotificationHub;
+  notifications: Pick<NotificationService, 'onStamped'>;
+  agreements: Pick<AgreementService, 'failpoint'>;
+}
+
+/**
+ * Every module's service over a data source. The server makes one set for the process (authentication, the
+ * notification hub, housekeeping) and one per request over the request's data source (`requestDataSource`, which
+ * attributes its SQL to the request), given the process's set to share its hub and hooks. Services keep no state, so
+ * a set costs a few allocations.
+ */
+export function createServices(ds: DataSource, options: ServiceOptions = {}, processServices?: ProcessServices) {
   const clock = options.clock ?? systemClock;
   const audit = new AuditService(ds);
   const regions = new RegionService(ds, audit);
@@ -55,8 +68,10 @@ export function createServices(ds: DataSource, options: ServiceOptions = {}) {
   const offerings = new OfferingService(ds, audit, regions, organizations, experts);
   const matching = new MatchingService(ds, audit, needs, offerings);
   const notifications = new NotificationService(ds);
+  notifications.onStamped = processServices?.notifications.onStamped;
   const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts, beneficiaries, needs, matching);
   const evaluations = new EvaluationService(ds, audit, regions, agreements);
+  agreements.failpoint = processServices?.agreements.failpoint;
   // Completing an agreement needs an accepted evaluation (验收): the agreements module asks through this interface.
   agreements.completionCheck = evaluations;
   const targets = new TargetService(ds, audit, regions);
@@ -64,16 +79,21 @@ export function createServices(ds: DataSource, options: ServiceOptions = {}) {
   const statistics = new StatisticsService(ds, regions, targets);
   const nominations = new NominationService(ds, audit, clock, regions, organizations, experts, agreements);
   // One hub per process: fans filing events out to this instance's subscribers (started by the server).
-  const notificationHub = new NotificationHub(notifications, createLogger('warn'));
-  notificationHub.preload = async (rows) => {
-    const found = await agreements.byIds(Scope.everything, rows.map((n) => n.agreementId));
-    rows.forEach((n, i) => (n.preloadedAgreement = found[i] ?? undefined));
-  };
+  const notificationHub = processServices?.notificationHub ?? hubOf(notifications, agreements);
   // Relations of a page of nodes read ahead in one statement (registered in registry.ts).
   const preload = new RelationPreloads(ds);
   return { audit, regions, access, organizations, experts, beneficiaries, needs, offerings, matching, agreements, evaluations, notifications, notificationHub, targets, activities, statistics, nominations, clock, preload };
 }
 export type Services = ReturnType<typeof createServices>;
+
+function hubOf(notifications: NotificationService, agreements: AgreementService): NotificationHub {
+  const hub = new NotificationHub(notifications, createLogger('warn'));
+  hub.preload = async (rows) => {
+    const found = await agreements.byIds(Scope.everything, rows.map((n) => n.agreementId));
+    rows.forEach((n, i) => (n.preloadedAgreement = found[i] ?? undefined));
+  };
+  return hub;
+}
 
 /** Every module's DataLoaders, created per request (and only here) for the caller's scope. */
 export function createLoaders(ds: DataSource, services: Services, scope: Scope, principal?: Principal) {
@@ -107,6 +127,8 @@ export interface Context {
   logger: Logger;
   /** Results of mutations sent with an `idempotencyKey` (see `idempotent` in src/graphql/idempotency.ts). */
   idempotency?: IdempotencyStore;
+  /** The SQL this request ran so far (reported in `extensions.sqlStatements`). */
+  stats: RequestStats;
   /** New per-request loaders: a subscription replaces `loaders` for every event it delivers (no stale caches). */
   renewLoaders?: () => Loaders;
 }

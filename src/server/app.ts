@@ -22,7 +22,7 @@ import { RateLimiter, type RateLimitState } from './rate-limit';
 import { sha256, TrustedDocuments } from './trusted-documents';
 import type { Config } from '../config';
 import type { Database } from '../db/data-source';
-import { requestStats, type RequestStats } from '../db/request-stats';
+import { requestDataSource, type RequestStats } from '../db/request-stats';
 import { createSchema } from '../graphql/schema';
 import { Scope } from '../graphql/scope';
 import type { Principal } from '../graphql/principal';
@@ -52,6 +52,8 @@ interface RequestExtras {
   principal?: Principal;
   authError?: unknown;
   rateLimit?: RateLimitState;
+  /** The SQL the request runs, counted from the start (a timed-out request cancels what still runs). */
+  stats: RequestStats;
 }
 
 /** Per-operation facts reported in `extensions` (keyed by the operation's context). */
@@ -194,17 +196,22 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
     metrics,
   );
 
-  const buildContext = (principal: Principal, requestId: string): Context => {
+  // Each request (and each subscription) gets services and loaders over its own view of the data source, which
+  // attributes the statements they run to `stats` (see requestDataSource).
+  const buildContext = (principal: Principal, requestId: string, stats: RequestStats = { sqlStatements: 0 }): Context => {
     const scope = Scope.of(principal);
+    const ds = requestDataSource(db.dataSource, stats);
+    const requestServices = createServices(ds, options, services);
     return {
       requestId,
       principal,
       scope,
       actor: { principal, requestId },
-      idempotency,
-      services,
-      loaders: createLoaders(db.dataSource, services, scope, principal),
-      renewLoaders: () => createLoaders(db.dataSource, services, scope, principal),
+      stats,
+      idempotency: new IdempotencyStore(ds),
+      services: requestServices,
+      loaders: createLoaders(ds, requestServices, scope, principal),
+      renewLoaders: () => createLoaders(ds, requestServices, scope, principal),
       logger: logger.child({ requestId, subject: principal.subject, principalKind: principal.kind }),
     };
   };
@@ -308,7 +315,7 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
         async willSendResponse({ response, request, operation }) {
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          const stats = requestStats.getStore();
+          const stats = contextValue?.stats;
           const extras = contextValue ? extrasOf(contextValue) : undefined;
           result.extensions = {
             ...result.extensions,
@@ -452,16 +459,15 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
     ((req, res, next) => {
       const requestId = requestIdOf(req.headers['x-request-id']);
       res.setHeader('x-request-id', requestId);
-      (req as unknown as { zhuli: RequestExtras }).zhuli = { requestId };
-      const stats: RequestStats = { sqlStatements: 0, runners: new Set() };
-      requestStats.run(stats, next);
+      (req as unknown as { zhuli: RequestExtras }).zhuli = { requestId, stats: { sqlStatements: 0, runners: new Set() } };
+      next();
     }) as express.RequestHandler,
     ((req, res, next) => {
       // A request that takes too long is answered with 503 and its running statements are cancelled (PostgreSQL:
       // pg_cancel_backend on their connections; a transaction among them rolls back). The embedded database is one
       // session inside this process, so there its statements end by statement_timeout.
       if (config.requestTimeoutMs > 0) {
-        const stats = requestStats.getStore();
+        const { stats } = (req as unknown as { zhuli: RequestExtras }).zhuli;
         const timer = setTimeout(() => {
           const requestId = (req as unknown as { zhuli: RequestExtras }).zhuli.requestId;
           logger.warn({ requestId, ms: config.requestTimeoutMs }, 'request timed out');
@@ -547,7 +553,7 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
       context: async ({ req }) => {
         const extras = (req as unknown as { zhuli: RequestExtras }).zhuli;
         if (extras.authError) throw extras.authError;
-        const ctx = buildContext(extras.principal as Principal, extras.requestId);
+        const ctx = buildContext(extras.principal as Principal, extras.requestId, extras.stats);
         extrasOf(ctx).rateLimit = extras.rateLimit;
         return ctx;
       },

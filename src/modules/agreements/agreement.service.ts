@@ -125,7 +125,8 @@ export class AgreementService {
   /**
    * Test-only failpoint: tests running the server in-process may set it to throw (or to wait, holding the
    * transaction open) at a named stage inside a transaction, after the state change and its notification row
-   * were written. Nothing — no configuration, environment variable or API — sets it in production.
+   * were written. Set it on the process's services (`server.services.agreements`): each request's services take
+   * it when the request starts. Nothing — no configuration, environment variable or API — sets it in production.
    */
   failpoint?: (stage: string, agreementId: string) => void | Promise<void>;
 
