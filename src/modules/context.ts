@@ -43,10 +43,10 @@ export interface ServiceOptions {
   clock?: Clock;
 }
 
-/** What a request's services take from the process's: the one notification hub, the metrics hook, the test failpoint. */
+/** What a request's services take from the process's: the one notification hub, its hooks, the test failpoint. */
 export interface ProcessServices {
   notificationHub: NotificationHub;
-  notifications: Pick<NotificationService, 'onStamped'>;
+  notifications: Pick<NotificationService, 'hooks'>;
   agreements: Pick<AgreementService, 'failpoint'>;
 }
 
@@ -67,8 +67,7 @@ export function createServices(ds: DataSource, options: ServiceOptions = {}, pro
   const needs = new NeedService(ds, audit, beneficiaries);
   const offerings = new OfferingService(ds, audit, regions, organizations, experts);
   const matching = new MatchingService(ds, audit, needs, offerings);
-  const notifications = new NotificationService(ds);
-  notifications.onStamped = processServices?.notifications.onStamped;
+  const notifications = new NotificationService(ds, processServices?.notifications.hooks);
   const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts, beneficiaries, needs, matching);
   const evaluations = new EvaluationService(ds, audit, regions, agreements);
   agreements.failpoint = processServices?.agreements.failpoint;

@@ -183,7 +183,7 @@ export async function startServer(config: Config, db: Database, logger: Logger, 
   let draining = false;
   const idempotency = new IdempotencyStore(db.dataSource);
   // Notification lag: cursor stamped after commit (database clock), and live events handed to local subscribers.
-  services.notifications.onStamped = (lags) => lags.forEach((l) => metrics.notificationPublishLag.observe(Math.max(0, l)));
+  services.notifications.hooks.onStamped = (lags) => lags.forEach((l) => metrics.notificationPublishLag.observe(Math.max(0, l)));
   services.notificationHub.onDelivered = (n) => {
     if (n.publishedAt) metrics.notificationDeliveryLag.observe(Math.max(0, (Date.now() - n.publishedAt.getTime()) / 1000));
   };

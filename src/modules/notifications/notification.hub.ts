@@ -47,9 +47,9 @@ export class NotificationHub {
   /** Starts from the newest cursor; listens on PostgreSQL when `listenUrl` is given (real server only). */
   async start(listenUrl: string | null, logger?: Logger): Promise<void> {
     if (logger) this.logger = logger;
-    this.service.logger = this.logger;
+    this.service.hooks.logger = this.logger;
     this.last = await this.service.latestCursor();
-    this.service.onPublished = () => this.wake();
+    this.service.hooks.onPublished = () => this.wake();
     if (listenUrl) await this.listen(listenUrl);
     this.timer = setInterval(() => void this.sweep(), this.sweepMs);
     this.timer.unref();

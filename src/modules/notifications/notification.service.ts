@@ -32,18 +32,28 @@ function toEntity(r: Record<string, unknown>): Notification {
   return Object.assign(new Notification(), r, { at: new Date(r.at as string), publishedAt: r.publishedAt ? new Date(r.publishedAt as string) : null });
 }
 
-/**
- * Durable filing notifications: written inside the state change's transaction, stamped with a commit-ordered
- * cursor by a single sequencer after commit, announced with NOTIFY (cursor only), listed and acknowledged.
- */
-export class NotificationService implements NotificationPort {
+/** What the server and the notification hub plug into the notifications service. */
+export interface NotificationHooks {
   /** Called after every successful publish (the hub fetches and fans out). */
   onPublished?: (cursor: string | null) => void;
   /** Called with each stamped row's lag (event's transaction → cursor stamped, seconds; the server's metrics). */
   onStamped?: (lagSeconds: number[]) => void;
   logger?: Logger;
+}
 
-  constructor(private readonly ds: DataSource) {}
+/**
+ * Durable filing notifications: written inside the state change's transaction, stamped with a commit-ordered
+ * cursor by a single sequencer after commit, announced with NOTIFY (cursor only), listed and acknowledged.
+ */
+export class NotificationService implements NotificationPort {
+  /**
+   * `hooks` are set once by the server and the hub; a request's copy of the service (`createServices`) is given the
+   * process's hooks object, so its publishes wake the one hub and feed the same metrics.
+   */
+  constructor(
+    private readonly ds: DataSource,
+    readonly hooks: NotificationHooks = {},
+  ) {}
 
   async record(em: EntityManager, actor: Actor, rec: NotificationRecord): Promise<void> {
     await em.insert(Notification, {
@@ -65,9 +75,9 @@ export class NotificationService implements NotificationPort {
   async afterCommit(): Promise<void> {
     try {
       const cursor = await this.publish();
-      this.onPublished?.(cursor);
+      this.hooks.onPublished?.(cursor);
     } catch (err) {
-      this.logger?.warn({ err }, 'publishing notifications failed; the periodic sweep retries');
+      this.hooks.logger?.warn({ err }, 'publishing notifications failed; the periodic sweep retries');
     }
   }
 
@@ -91,7 +101,7 @@ export class NotificationService implements NotificationPort {
       // TypeORM answers an UPDATE with [rows, rowCount].
       const rows = (Array.isArray(raw[0]) ? raw[0] : raw) as Array<{ cursor: string; lag: number }>;
       if (!rows.length) return null;
-      this.onStamped?.(rows.map((r) => Number(r.lag)));
+      this.hooks.onStamped?.(rows.map((r) => Number(r.lag)));
       const newest = rows.reduce((m, r) => (BigInt(r.cursor) > BigInt(m) ? r.cursor : m), rows[0].cursor);
       // Delivered to every LISTENing instance when this transaction commits; the payload is the cursor only.
       await em.query('SELECT pg_notify($1, $2)', [CHANNEL, newest]);
