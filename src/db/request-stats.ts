@@ -15,10 +15,11 @@ const statsOfRunner = new WeakMap<QueryRunner, RequestStats>();
  * The data source a request's services and loaders use: the process's `ds` (same pool, metadata and driver) whose
  * query runners are tagged with the request's `stats`, so the ORM logger can attribute each statement. Every way
  * TypeORM reaches the database (`query`, query builders, repositories, `transaction`) creates its query runner
- * through `createQueryRunner` on the data source it was given, so they all pass here.
+ * through `createQueryRunner` on the data source it was given, so they all pass here (a TypeORM upgrade that adds
+ * another path shows as a statement count off in test/bench-queries.spec.ts).
  *
  * This replaces an AsyncLocalStorage around the request: attribution by hand costs nothing per promise, while
- * async hooks cost about 2 ms of CPU per nested list request (docs/benchmarks.md).
+ * async hooks cost 2–2.6 ms of CPU per nested list request (docs/benchmarks.md, A/B of the third and fourth rounds).
  */
 export function requestDataSource(ds: DataSource, stats: RequestStats): DataSource {
   const view = Object.create(ds) as DataSource & { manager: EntityManager };
