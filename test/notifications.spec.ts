@@ -21,7 +21,7 @@ beforeAll(async () => {
   national = await app.token([Role.NATIONAL_ADMIN], NATIONAL_REGION, { sub: 'li-national' });
 });
 afterEach(async () => {
-  app.server.services.agreements.failpoint = undefined;
+  app.server.services.agreements.hooks.failpoint = undefined;
   for (const s of subs.splice(0)) s.stop();
   for (const c of clients.splice(0)) await c.dispose();
 });
@@ -135,12 +135,12 @@ describe('transactions and the outbox', () => {
     const a = await signed(app, county);
     const key = Buffer.from(a.id, 'base64url').toString().split(':')[1];
     const before = (await app.ds.query(`SELECT COUNT(*)::int AS n FROM notification`))[0].n;
-    app.server.services.agreements.failpoint = (stage, id) => {
+    app.server.services.agreements.hooks.failpoint = (stage, id) => {
       if (stage === 'fileAgreement:afterNotification' && id === key) throw new Error('failpoint: the filing transaction fails after its notification row was written');
     };
     const res = await app.gql(`mutation($i: AgreementTransitionInput!) { fileAgreement(input: $i) { agreement { id } userErrors { code } } }`, { i: { id: a.id, version: a.version } }, county);
     expect(res.errors?.[0].extensions?.code).toBe('INTERNAL_SERVER_ERROR');
-    app.server.services.agreements.failpoint = undefined;
+    app.server.services.agreements.hooks.failpoint = undefined;
     expect((await app.ds.query(`SELECT status FROM agreement WHERE id = $1`, [key]))[0].status).toBe('SIGNED');
     expect((await app.ds.query(`SELECT COUNT(*)::int AS n FROM notification`))[0].n).toBe(before);
     expect(await app.ds.query(`SELECT 1 FROM agreement_filing_step WHERE "agreementId" = $1 AND decision = 'FILED'`, [key])).toEqual([]);
@@ -161,7 +161,7 @@ describe('transactions and the outbox', () => {
     const gate = new Promise<void>((r) => (release = r));
     let reached!: () => void;
     const held = new Promise<void>((r) => (reached = r));
-    app.server.services.agreements.failpoint = async (stage, id) => {
+    app.server.services.agreements.hooks.failpoint = async (stage, id) => {
       if (stage === 'fileAgreement:afterNotification' && id === slowKey) {
         reached();
         await gate; // the transaction stays open: its notification row exists but is not committed

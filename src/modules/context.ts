@@ -43,11 +43,11 @@ export interface ServiceOptions {
   clock?: Clock;
 }
 
-/** What a request's services take from the process's: the one notification hub, its hooks, the test failpoint. */
+/** What a request's services share with the process's: the one notification hub and the hooks objects. */
 export interface ProcessServices {
   notificationHub: NotificationHub;
   notifications: Pick<NotificationService, 'hooks'>;
-  agreements: Pick<AgreementService, 'failpoint'>;
+  agreements: Pick<AgreementService, 'hooks'>;
 }
 
 /**
@@ -68,9 +68,8 @@ export function createServices(ds: DataSource, options: ServiceOptions = {}, pro
   const offerings = new OfferingService(ds, audit, regions, organizations, experts);
   const matching = new MatchingService(ds, audit, needs, offerings);
   const notifications = new NotificationService(ds, processServices?.notifications.hooks);
-  const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts, beneficiaries, needs, matching);
+  const agreements = new AgreementService(ds, audit, notifications, regions, organizations, experts, beneficiaries, needs, matching, processServices?.agreements.hooks);
   const evaluations = new EvaluationService(ds, audit, regions, agreements);
-  agreements.failpoint = processServices?.agreements.failpoint;
   // Completing an agreement needs an accepted evaluation (验收): the agreements module asks through this interface.
   agreements.completionCheck = evaluations;
   const targets = new TargetService(ds, audit, regions);

@@ -117,19 +117,22 @@ interface Change {
   apply?: (a: Agreement) => void | Promise<void>;
 }
 
+/** What tests plug into the agreements service; a request's copy (`createServices`) is given the process's object. */
+export interface AgreementHooks {
+  /**
+   * Test-only failpoint: tests running the server in-process may set it (`server.services.agreements.hooks`) to
+   * throw (or to wait, holding the transaction open) at a named stage inside a transaction, after the state change
+   * and its notification row were written. Nothing — no configuration, environment variable or API — sets it in
+   * production.
+   */
+  failpoint?: (stage: string, agreementId: string) => void | Promise<void>;
+}
+
 /**
  * Assistance agreements (帮扶协议书): content, the lifecycle state machine, level-by-level filing (备案) with a
  * history row, an audit event and a notification per step — all in the transaction of the state change.
  */
 export class AgreementService {
-  /**
-   * Test-only failpoint: tests running the server in-process may set it to throw (or to wait, holding the
-   * transaction open) at a named stage inside a transaction, after the state change and its notification row
-   * were written. Set it on the process's services (`server.services.agreements`): each request's services take
-   * it when the request starts. Nothing — no configuration, environment variable or API — sets it in production.
-   */
-  failpoint?: (stage: string, agreementId: string) => void | Promise<void>;
-
   /** The completion gate (the evaluations module's acceptance rule); without one, completion needs only the state. */
   completionCheck?: CompletionCheck;
 
@@ -143,6 +146,7 @@ export class AgreementService {
     private readonly beneficiaries: BeneficiaryService,
     private readonly needs: NeedService,
     private readonly matching: MatchingService,
+    readonly hooks: AgreementHooks = {},
   ) {}
 
   // ---------------------------------------------------------------- reads
@@ -609,7 +613,7 @@ export class AgreementService {
         reason: change.reason ?? null,
       });
     }
-    if (this.failpoint) await this.failpoint(`${operation}:afterNotification`, a.id);
+    if (this.hooks.failpoint) await this.hooks.failpoint(`${operation}:afterNotification`, a.id);
     await this.audit.record(em, actor, { operation, entityType: 'Agreement', entityId: a.id, regionCode: a.regionCode, ...changed(before, snapshot(saved, AUDITED)) });
     return saved;
   }
